@@ -1,0 +1,38 @@
+import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { LoggerModule } from 'nestjs-pino';
+import type { AppConfig } from './config/app-config.schema';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { CommonModule } from './common/common.module';
+import { EventsModule } from './events/events.module';
+import { HealthModule } from './health/health.module';
+import { loggerOptions } from './bootstrap/logger-options';
+import { GracefulShutdown } from './bootstrap/graceful-shutdown';
+
+/** Probes and scrapes: not access-logged (they would drown the log) and kept off the middleware path. */
+const UNLOGGED = [
+  { path: 'health', method: RequestMethod.GET },
+  { path: 'health/ready', method: RequestMethod.GET },
+  { path: 'metrics', method: RequestMethod.GET },
+];
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, extra: DynamicModule['imports'] = []): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({ ...loggerOptions(config), exclude: UNLOGGED }),
+        ScheduleModule.forRoot(),
+        DatabaseModule,
+        CommonModule,
+        EventsModule,
+        HealthModule,
+        ...extra,
+      ],
+      providers: [GracefulShutdown],
+    };
+  }
+}

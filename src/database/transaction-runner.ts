@@ -1,0 +1,28 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+
+type AfterCommit = () => void;
+
+/**
+ * Runs a unit of work in one transaction and calls after-commit hooks once it has committed (the event
+ * relay is woken this way). Nested calls with an existing manager join the outer transaction.
+ */
+@Injectable()
+export class TransactionRunner {
+  private readonly afterCommitHooks = new Set<AfterCommit>();
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  onAfterCommit(hook: AfterCommit): () => void {
+    this.afterCommitHooks.add(hook);
+    return () => this.afterCommitHooks.delete(hook);
+  }
+
+  async run<T>(work: (manager: EntityManager) => Promise<T>, outer?: EntityManager): Promise<T> {
+    if (outer?.queryRunner?.isTransactionActive) return work(outer);
+    const result = await this.dataSource.transaction(work);
+    for (const hook of this.afterCommitHooks) hook();
+    return result;
+  }
+}
