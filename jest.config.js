@@ -19,11 +19,8 @@ const common = {
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
-    {
-      ...common,
-      displayName: 'e2e',
-      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      testTimeout: 30000,
-    },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 60000 },
+    // PostgreSQL-only behaviour (LISTEN/NOTIFY across replicas, database restarts): the postgres lane only.
+    { ...common, displayName: 'pg', testMatch: ['<rootDir>/test/**/*.pg-spec.ts'], testTimeout: 120000 },
   ],
 };
