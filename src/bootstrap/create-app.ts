@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { Logger as NestLogger, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -31,7 +32,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
             trustProxy: config.trust_proxy,
             return503OnClosing: true,
             forceCloseConnections: 'idle',
-            genReqId: requestIdFromHeaders,
+            genReqId: (req: unknown) => requestIdFromHeaders(req as IncomingMessage),
           }),
           { bufferLogs: true },
         );
