@@ -13,6 +13,60 @@ const pct = z.number().min(0).max(100);
  * document) except where the reference was wrong for a server (port 8000 per DESIGN, an embedded SQLite
  * default instead of a PostgreSQL server that may not exist, rate limits sized for an inference gateway).
  */
+/** Request budget for a cloud SDK: per-call timeout and attempts (throttling and 5xx are retried). */
+const cloudCalls = {
+  request_timeout_ms: envNumber(z.number().int().min(100), 20000),
+  max_attempts: envNumber(z.number().int().min(1).max(10), 3),
+  price_ttl_seconds: envNumber(z.number().int().min(1), 3600),
+};
+
+/** S3-compatible object storage used by Kubernetes jobs (and any cloud without its own store). */
+const s3Storage = () =>
+  envSection({
+    endpoint_url: z.string().default(''),
+    access_key: z.string().default(''),
+    secret_key: z.string().default(''),
+    region: z.string().default('us-east-1'),
+    code_bucket: z.string().default('artenic-code'),
+    models_bucket: z.string().default('artenic-models'),
+  });
+
+/** Generic Kubernetes and CoreWeave share one shape; only their defaults differ. */
+const kubernetesSection = (defaults: {
+  namespace: string;
+  training_image: string;
+  storage_class: string;
+  prices: Record<string, number>;
+  gpu_label: string;
+}) =>
+  envSection({
+    enabled: envBool(false),
+    provider_label: z.string().default(''),
+    kubeconfig_path: z.string().default(''),
+    /** Explicit API server URL and bearer token (instead of a kubeconfig). */
+    api_server: z.string().default(''),
+    token: z.string().default(''),
+    namespace: z.string().default(defaults.namespace),
+    training_image: z.string().default(defaults.training_image),
+    storage_class: z.string().default(defaults.storage_class),
+    node_selector: envJson(z.record(z.string(), z.string())).default({}),
+    tolerations: envJson(z.array(z.record(z.string(), z.string()))).default([]),
+    image_pull_secrets: envJson(z.array(z.string())).default([]),
+    service_account: z.string().default(''),
+    code_pvc_size: z.string().default('10Gi'),
+    artifacts_pvc_size: z.string().default('50Gi'),
+    /** Node label that names the GPU model (nodeSelector when a GPU type is requested). */
+    gpu_label: z.string().default(defaults.gpu_label),
+    /** Secret whose keys become the training pod's environment (object-storage credentials). */
+    credentials_secret: z.string().default(''),
+    /** Price per GPU-hour by GPU type (or per hour by instance type), in `currency`. */
+    prices: envJson(z.record(z.string(), z.number().min(0))).default(defaults.prices),
+    currency: z.string().default('EUR'),
+    regions: envJson(z.array(z.string())).default([]),
+    storage: s3Storage(),
+    ...cloudCalls,
+  });
+
 export const appConfigSchema = z.object({
   host: z.string().default('0.0.0.0'),
   port: envNumber(port, 8000),
@@ -114,6 +168,108 @@ export const appConfigSchema = z.object({
     default_timeout_hours: envNumber(positive, 24),
     gpu_enabled: envBool(false),
     python_executable: z.string().default(''),
+  }),
+  aws: envSection({
+    enabled: envBool(false),
+    access_key_id: z.string().default(''),
+    secret_access_key: z.string().default(''),
+    session_token: z.string().default(''),
+    region: z.string().default('eu-west-1'),
+    regions: envJson(z.array(z.string())).default([]),
+    code_bucket: z.string().default('artenic-code'),
+    models_bucket: z.string().default('artenic-models'),
+    default_instance_type: z.string().default('m6i.xlarge'),
+    ami_id: z.string().default(''),
+    subnet_id: z.string().default(''),
+    security_group_id: z.string().default(''),
+    key_name: z.string().default(''),
+    iam_instance_profile: z.string().default(''),
+    /** Alternative endpoint for EC2 and S3 (moto, LocalStack); S3 uses path-style addressing then. */
+    endpoint_url: z.string().default(''),
+    /** On-demand USD/hour by instance type; types absent here are looked up in the Price List API. */
+    on_demand_prices: envJson(z.record(z.string(), z.number().min(0))).default({}),
+    price_list_enabled: envBool(true),
+    ...cloudCalls,
+  }),
+  gcp: envSection({
+    enabled: envBool(false),
+    project_id: z.string().default(''),
+    credentials_path: z.string().default(''),
+    /** A static OAuth access token (instead of a service account or ADC). */
+    access_token: z.string().default(''),
+    region: z.string().default('europe-west4'),
+    zone: z.string().default('europe-west4-a'),
+    regions: envJson(z.array(z.string())).default([]),
+    code_bucket: z.string().default('artenic-code'),
+    data_bucket: z.string().default('artenic-training-data'),
+    models_bucket: z.string().default('artenic-models'),
+    default_machine_type: z.string().default('e2-highmem-16'),
+    boot_image: z
+      .string()
+      .default('projects/deeplearning-platform-release/global/images/family/common-cu124-debian-11-py310'),
+    boot_disk_size_gb: envNumber(z.number().int().min(10), 200),
+    ssh_key_path: z.string().default(''),
+    /** Alternative endpoints (tests, private service connect): `http://127.0.0.1:9000`. */
+    compute_endpoint: z.string().default(''),
+    storage_endpoint: z.string().default(''),
+    billing_endpoint: z.string().default(''),
+    ...cloudCalls,
+  }),
+  azure: envSection({
+    enabled: envBool(false),
+    subscription_id: z.string().default(''),
+    tenant_id: z.string().default(''),
+    client_id: z.string().default(''),
+    client_secret: z.string().default(''),
+    /** A static bearer token (instead of a service principal). */
+    access_token: z.string().default(''),
+    region: z.string().default('switzerlandnorth'),
+    regions: envJson(z.array(z.string())).default([]),
+    resource_group: z.string().default('artenic-ai'),
+    storage_account: z.string().default('artenicai'),
+    code_container: z.string().default('artenic-code'),
+    models_container: z.string().default('artenic-models'),
+    storage_connection_string: z.string().default(''),
+    default_vm_size: z.string().default('Standard_D4s_v5'),
+    image_publisher: z.string().default('Canonical'),
+    image_offer: z.string().default('0001-com-ubuntu-server-jammy'),
+    image_sku: z.string().default('22_04-lts-gen2'),
+    vnet_name: z.string().default(''),
+    subnet_name: z.string().default(''),
+    ssh_key_path: z.string().default(''),
+    admin_username: z.string().default('artenic'),
+    /** Alternative endpoints (tests): ARM, Blob storage, login, and the Retail Prices API. */
+    management_endpoint: z.string().default(''),
+    storage_endpoint: z.string().default(''),
+    login_endpoint: z.string().default('https://login.microsoftonline.com'),
+    prices_url: z.string().default('https://prices.azure.com/api/retail/prices'),
+    ...cloudCalls,
+  }),
+  kubernetes: kubernetesSection({
+    namespace: 'artenic-training',
+    training_image: 'python:3.12-slim',
+    storage_class: '',
+    prices: {},
+    gpu_label: 'nvidia.com/gpu.product',
+  }),
+  coreweave: kubernetesSection({
+    namespace: 'artenic-training',
+    training_image: 'nvcr.io/nvidia/pytorch:24.01-py3',
+    storage_class: 'shared-hdd',
+    // EUR per GPU-hour (reference §5.6 CoreWeave table).
+    prices: {
+      A100_PCIE_80GB: 2.21,
+      A100_SXM4_80GB: 2.39,
+      A100_PCIE_40GB: 2.06,
+      A40: 1.28,
+      RTX_A6000: 1.28,
+      RTX_A5000: 0.77,
+      RTX_A4000: 0.61,
+      H100_SXM5_80GB: 4.25,
+      H100_PCIE_80GB: 4.1,
+      A100X: 2.21,
+    },
+    gpu_label: 'gpu.nvidia.com/class',
   }),
 });
 
