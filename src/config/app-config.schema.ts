@@ -31,6 +31,47 @@ const s3Storage = () =>
     models_bucket: z.string().default('artenic-models'),
   });
 
+/** OpenStack clouds (OVH, Infomaniak): presets are per-field defaults, so setting one nested variable keeps the rest. */
+const openstackSection = (preset: {
+  auth_url: string;
+  region: string;
+  default_flavor: string;
+  network_name: string;
+  image_name: string;
+  price_currency: string;
+}) =>
+  envSection({
+    enabled: envBool(false),
+    auth_url: z.string().default(preset.auth_url),
+    username: z.string().default(''),
+    password: z.string().default(''),
+    application_credential_id: z.string().default(''),
+    application_credential_secret: z.string().default(''),
+    project_id: z.string().default(''),
+    project_name: z.string().default(''),
+    user_domain_name: z.string().default('Default'),
+    project_domain_name: z.string().default('Default'),
+    region: z.string().default(preset.region),
+    regions: envJson(z.array(z.string())).default([]),
+    default_flavor: z.string().default(preset.default_flavor),
+    /** Network attached to the server, by id or (when the id is empty) by name. */
+    network_id: z.string().default(''),
+    network_name: z.string().default(preset.network_name),
+    image_id: z.string().default(''),
+    image_name: z.string().default(preset.image_name),
+    ssh_key_name: z.string().default(''),
+    security_group: z.string().default('default'),
+    /** Swift container for code, status, logs, checkpoints and outputs. */
+    container: z.string().default('artenic-training'),
+    /** Account Temp-URL key: machines read and write their run's objects through signed, expiring URLs. */
+    temp_url_key: z.string().default(''),
+    /** Price source: OVH's public catalog URL, or a JSON price list (`{"flavor": hourly}`) for Infomaniak. */
+    price_catalog_url: z.string().default(''),
+    price_list: envJson(z.record(z.string(), z.number().min(0))).default({}),
+    price_currency: z.string().length(3).default(preset.price_currency),
+    ...cloudCalls,
+  });
+
 /** Generic Kubernetes and CoreWeave share one shape; only their defaults differ. */
 const kubernetesSection = (defaults: {
   namespace: string;
@@ -79,6 +120,8 @@ export const appConfigSchema = z.object({
   /** Extra named keys, JSON `{"name": "key"}`; the name is the actor recorded in ledgers and audits. */
   api_keys: envJson(z.record(z.string().min(1), z.string().min(16))).default({}),
   secret_key: z.string().default(''),
+  /** Older passphrases, JSON list: decrypt-only members of the key ring while secrets are re-encrypted. */
+  secret_keys_previous: envJson(z.array(z.string().min(1))).default([]),
   data_dir: z.string().default('./data'),
   database_url: z.string().default(''),
   database_pool_size: envNumber(z.number().int().min(1).max(200), 10),
@@ -119,6 +162,8 @@ export const appConfigSchema = z.object({
     enforcement_mode: z.enum(['block', 'warn']).default('block'),
     alert_threshold_pct: envNumber(pct, 80),
     metering_interval_seconds: envNumber(z.number().min(1).max(60), 30),
+    /** Currency of a budget created without one (e.g. through the reference's `limit_eur`). */
+    default_currency: z.string().regex(/^[A-Z]{3}$/).default('EUR'),
   }),
   webhook: envSection({
     enabled: envBool(false),
@@ -127,6 +172,13 @@ export const appConfigSchema = z.object({
     timeout_seconds: envNumber(positive, 10),
     retry_count: envNumber(nonNegativeInt, 8),
     allow_private_targets: envBool(false),
+    /** Retry n waits about base × 2^(n-1) seconds (± jitter), capped: with 8 retries, about 4 hours in all. */
+    backoff_base_seconds: envNumber(z.number().min(0.001), 60),
+    backoff_max_seconds: envNumber(z.number().min(0.001), 6 * 3600),
+    /** How often the delivery poller looks for due deliveries, and how many it claims at once. */
+    poll_interval_ms: envNumber(z.number().int().min(10), 1000),
+    batch_size: envNumber(z.number().int().min(1).max(500), 20),
+    lease_seconds: envNumber(z.number().min(1), 60),
   }),
   spot: envSection({
     enabled: envBool(false),
@@ -134,6 +186,42 @@ export const appConfigSchema = z.object({
     max_preemption_retries: envNumber(nonNegativeInt, 3),
     failover_regions: envJson(z.array(z.string())).default([]),
     checkpoint_before_resume: envBool(true),
+    /** Other providers a preempted spot job may move to, in order (each must be enabled and offer spot). */
+    failover_providers: envJson(z.array(z.string())).default([]),
+    /** After the last spot retry, run once more on on-demand capacity (a job may override it). */
+    fallback_to_on_demand: envBool(true),
+  }),
+  training: envSection({
+    poll_interval_ms: envNumber(z.number().int().min(20), 2000),
+    /** Jobs claimed per statement; a tick claims batches until no due job is left. */
+    poll_batch_size: envNumber(z.number().int().min(1).max(10000), 500),
+    /** Provider calls in flight per tick. */
+    poll_concurrency: envNumber(z.number().int().min(1).max(256), 16),
+    lease_seconds: envNumber(z.number().int().min(1), 120),
+    /** Seconds between two status polls of a job that did not change. */
+    status_interval_seconds: envNumber(z.number().min(0), 5),
+    price_refresh_interval_seconds: envNumber(z.number().min(1), 3600),
+    /** Where collected artifacts are copied; empty means `<data_dir>/training-artifacts`. */
+    artifacts_dir: z.string().default(''),
+    /** Claims are recorded so that lease behaviour can be audited; older rows are pruned. */
+    poll_history_retention_hours: envNumber(z.number().min(0), 24),
+    /** Register a model version when a completed job produced files. */
+    register_models: envBool(true),
+  }),
+  fx: envSection({
+    /** JSON `{"base":"EUR","date":"2026-11-01","rates":{"USD":1.08}}`: 1 base = rate units of the currency. */
+    rates: envJson(
+      z
+        .object({
+          base: z.string().length(3),
+          date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+          rates: z.record(z.string().length(3), z.number().positive()),
+        })
+        .nullable(),
+    ).default(null),
+  }),
+  mock: envSection({
+    enabled: envBool(true),
   }),
   ensemble: envSection({
     enabled: envBool(true),
@@ -141,6 +229,32 @@ export const appConfigSchema = z.object({
     auto_prune_enabled: envBool(false),
     prune_weight_threshold: envNumber(z.number().min(0).max(1), 0.05),
     prune_min_models: envNumber(z.number().int().min(1), 2),
+    /** Per-member deadline of a version created without `timeout_ms`. */
+    default_timeout_ms: envNumber(z.number().int().min(1), 2000),
+  }),
+  inference: envSection({
+    /** Fraction (0..1) of predictions whose inputs and outputs are stored with the prediction record. */
+    sample_rate: envNumber(z.number().min(0).max(1), 0.01),
+    max_batch_size: envNumber(z.number().int().min(1), 1024),
+    /** Estimated memory of cached ONNX sessions (artifact bytes × 2) before the least recently used is closed. */
+    session_cache_mb: envNumber(z.number().min(1), 512),
+    max_sessions: envNumber(z.number().int().min(1), 64),
+    /** Concurrent model executions in this process; more wait in a queue of `max_queue`, beyond it 503. */
+    max_concurrency: envNumber(z.number().int().min(1), 8),
+    max_queue: envNumber(z.number().int().min(0), 1024),
+    onnx_intra_op_threads: envNumber(z.number().int().min(1), 1),
+    warm_on_promotion: envBool(true),
+    record_flush_ms: envNumber(z.number().int().min(10), 1000),
+    record_flush_rows: envNumber(z.number().int().min(1).max(2000), 500),
+    /** Records kept in memory while the database is slow; beyond it the oldest are dropped and counted. */
+    record_buffer_max: envNumber(z.number().int().min(1), 50_000),
+    http_timeout_ms: envNumber(z.number().int().min(1), 5000),
+    http_retries: envNumber(nonNegativeInt, 2),
+    http_retry_backoff_ms: envNumber(nonNegativeInt, 50),
+    breaker_error_threshold_pct: envNumber(pct, 50),
+    breaker_volume_threshold: envNumber(z.number().int().min(1), 10),
+    breaker_reset_ms: envNumber(z.number().int().min(1), 10_000),
+    breaker_window_ms: envNumber(z.number().int().min(100), 10_000),
   }),
   ab_test: envSection({
     enabled: envBool(true),
@@ -161,6 +275,25 @@ export const appConfigSchema = z.object({
     auto_promote_threshold: envNumber(z.number().min(0).max(1), 0.95),
     auto_rollback_threshold: envNumber(z.number().min(0).max(1), 0.8),
   }),
+  /** Where model artifacts are stored: the data directory (default) or S3-compatible object storage. */
+  artifacts: envSection({
+    backend: z.enum(['local', 's3']).default('local'),
+    /** local: defaults to `<data_dir>/artifacts`. */
+    local_dir: z.string().default(''),
+    bucket: z.string().default(''),
+    prefix: z.string().default('artifacts/'),
+    endpoint_url: z.string().default(''),
+    region: z.string().default('us-east-1'),
+    access_key_id: z.string().default(''),
+    secret_access_key: z.string().default(''),
+    force_path_style: envBool(false),
+    part_size_mb: envNumber(z.number().int().min(5).max(512), 8),
+  }),
+  /** MLflow mirroring of the registry (enabled by ARTENIC_MLFLOW_TRACKING_URI). */
+  mlflow: envSection({
+    timeout_ms: envNumber(z.number().int().min(100), 5000),
+    max_backoff_ms: envNumber(z.number().int().min(100), 60_000),
+  }),
   local: envSection({
     enabled: envBool(true),
     work_dir: z.string().default(''),
@@ -168,6 +301,12 @@ export const appConfigSchema = z.object({
     default_timeout_hours: envNumber(positive, 24),
     gpu_enabled: envBool(false),
     python_executable: z.string().default(''),
+    /** SIGTERM → SIGKILL grace when a local job is cancelled or torn down. */
+    kill_grace_ms: envNumber(z.number().int().min(0), 5000),
+    /** Platform environment variables a local job inherits (no secrets: ARTENIC_* are never passed). */
+    env_passthrough: envJson(z.array(z.string())).default(['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ']),
+    /** Filled by the loader from `env_passthrough`; not an input. */
+    inherited_env: z.record(z.string(), z.string()).default({}),
   }),
   aws: envSection({
     enabled: envBool(false),
@@ -186,9 +325,8 @@ export const appConfigSchema = z.object({
     iam_instance_profile: z.string().default(''),
     /** Alternative endpoint for EC2 and S3 (moto, LocalStack); S3 uses path-style addressing then. */
     endpoint_url: z.string().default(''),
-    /** On-demand USD/hour by instance type; types absent here are looked up in the Price List API. */
+    /** On-demand USD/hour by instance type: the types offered; spot prices come from the spot price history. */
     on_demand_prices: envJson(z.record(z.string(), z.number().min(0))).default({}),
-    price_list_enabled: envBool(true),
     ...cloudCalls,
   }),
   gcp: envSection({
@@ -270,6 +408,121 @@ export const appConfigSchema = z.object({
       A100X: 2.21,
     },
     gpu_label: 'gpu.nvidia.com/class',
+  }),
+  oci: envSection({
+    enabled: envBool(false),
+    tenancy_ocid: z.string().default(''),
+    user_ocid: z.string().default(''),
+    fingerprint: z.string().default(''),
+    /** PEM private key of the API signing key, inline or as a file path. */
+    private_key: z.string().default(''),
+    key_file: z.string().default(''),
+    region: z.string().default('eu-frankfurt-1'),
+    regions: envJson(z.array(z.string())).default([]),
+    compartment_id: z.string().default(''),
+    availability_domain: z.string().default(''),
+    default_shape: z.string().default('VM.Standard.E4.Flex'),
+    subnet_id: z.string().default(''),
+    image_id: z.string().default(''),
+    ssh_public_key: z.string().default(''),
+    /** Core Services endpoint; empty means https://iaas.<region>.oraclecloud.com. */
+    api_url: z.string().default(''),
+    price_list_url: z.string().default('https://apexapps.oracle.com/pls/apex/cetools/api/v1/products/'),
+    price_currency: z.string().length(3).default('USD'),
+    /** Shape → price-list part numbers and what each is billed per (ocpu, memory_gb, gpu, instance). */
+    shape_prices: envJson(
+      z.record(
+        z.string(),
+        z.object({
+          ocpus: z.number().min(0).default(1),
+          memory_gb: z.number().min(0).default(0),
+          gpus: z.number().int().min(0).default(0),
+          gpu_type: z.string().nullable().default(null),
+          parts: z.array(z.object({ part: z.string(), per: z.enum(['ocpu', 'memory_gb', 'gpu', 'instance']) })),
+        }),
+      ),
+    ).default({}),
+    /** Preemptible capacity is billed at this share of the on-demand price (Oracle documents 50 %). */
+    preemptible_price_pct: envNumber(pct, 50),
+    storage: s3Storage(),
+    ...cloudCalls,
+  }),
+  ovh: openstackSection({
+    auth_url: 'https://auth.cloud.ovh.net/v3',
+    region: 'GRA11',
+    default_flavor: 'b2-30',
+    network_name: 'Ext-Net',
+    image_name: 'Ubuntu 22.04',
+    price_currency: 'EUR',
+  }),
+  infomaniak: openstackSection({
+    auth_url: 'https://api.pub1.infomaniak.cloud/identity/v3',
+    region: 'dc3-a',
+    default_flavor: 'a4-ram8-disk0',
+    network_name: 'ext-net1',
+    image_name: 'Ubuntu 22.04 LTS Jammy Jellyfish',
+    price_currency: 'EUR',
+  }),
+  hetzner: envSection({
+    enabled: envBool(false),
+    api_key: z.string().default(''),
+    api_url: z.string().default('https://api.hetzner.cloud/v1'),
+    location: z.string().default('fsn1'),
+    regions: envJson(z.array(z.string())).default([]),
+    ssh_key_name: z.string().default(''),
+    default_server_type: z.string().default('ccx23'),
+    image: z.string().default('ubuntu-22.04'),
+    storage: s3Storage(),
+    ...cloudCalls,
+  }),
+  scaleway: envSection({
+    enabled: envBool(false),
+    secret_key: z.string().default(''),
+    access_key: z.string().default(''),
+    project_id: z.string().default(''),
+    zone: z.string().default('fr-par-2'),
+    regions: envJson(z.array(z.string())).default([]),
+    default_instance_type: z.string().default('GPU-3070-S'),
+    image_id: z.string().default(''),
+    api_url: z.string().default('https://api.scaleway.com'),
+    catalog_url: z.string().default('https://api.scaleway.com/product-catalog/v2alpha1/public-catalog/products'),
+    storage: s3Storage(),
+    ...cloudCalls,
+  }),
+  lambda_labs: envSection({
+    enabled: envBool(false),
+    api_key: z.string().default(''),
+    api_url: z.string().default('https://cloud.lambdalabs.com/api/v1'),
+    ssh_key_name: z.string().default(''),
+    default_instance_type: z.string().default('gpu_1x_a10'),
+    region: z.string().default('us-east-1'),
+    storage: s3Storage(),
+    ...cloudCalls,
+  }),
+  runpod: envSection({
+    enabled: envBool(false),
+    api_key: z.string().default(''),
+    api_url: z.string().default('https://api.runpod.io/graphql'),
+    default_gpu_type: z.string().default('NVIDIA RTX A6000'),
+    cloud_type: z.enum(['ALL', 'SECURE', 'COMMUNITY']).default('ALL'),
+    docker_image: z.string().default('runpod/pytorch:2.1.0-py3.10-cuda11.8.0-devel-ubuntu22.04'),
+    container_disk_gb: envNumber(z.number().int().min(1), 20),
+    volume_gb: envNumber(z.number().int().min(0), 0),
+    /** Bid per GPU for interruptible pods, as a share of the on-demand price (the minimum bid is honoured). */
+    spot_bid_pct: envNumber(pct, 60),
+    storage: s3Storage(),
+    ...cloudCalls,
+  }),
+  vastai: envSection({
+    enabled: envBool(false),
+    api_key: z.string().default(''),
+    api_url: z.string().default('https://console.vast.ai/api/v0'),
+    docker_image: z.string().default('pytorch/pytorch:2.1.0-cuda12.1-cudnn8-runtime'),
+    max_price_per_hour: envNumber(positive, 5),
+    min_reliability: envNumber(z.number().min(0).max(1), 0.95),
+    disk_gb: envNumber(z.number().int().min(1), 50),
+    storage: s3Storage(),
+    ...cloudCalls,
   }),
 });
 
