@@ -61,7 +61,12 @@ export interface RegisterVersionInput {
 export interface ModelRegistry {
   registerVersion(input: RegisterVersionInput, actor: string): Promise<ModelVersionView>;
   /** Stores a file produced elsewhere (a training job's output) as an artifact of the version. */
-  attachArtifactFromFile(modelId: string, relativePath: string, localPath: string, actor: string): Promise<void>;
+  attachArtifactFromFile(
+    modelId: string,
+    relativePath: string,
+    localPath: string,
+    actor: string,
+  ): Promise<void>;
   /** A model id (`name_vX`) or `name@alias`; throws a not_found DomainError otherwise. */
   resolve(ref: string): Promise<ModelVersionView>;
   /** The version in `production` serving `service`, if any. */

@@ -1,4 +1,5 @@
 import { Foundation1764230400000 } from './1764230400000-foundation';
+import { Registry1764230500000 } from './1764230500000-registry';
 
 /** Every migration, in order. Each domain appends its own. */
-export const ALL_MIGRATIONS = [Foundation1764230400000];
+export const ALL_MIGRATIONS = [Foundation1764230400000, Registry1764230500000];
