@@ -27,8 +27,11 @@ const toArtifactResponse = (a: ModelArtifactEntity): ArtifactResponseDto => ({
   created_at: a.created_at.toISOString(),
 });
 
-/** Nest gives a named wildcard as a string on Fastify and as its segments on Express. */
-const joinPath = (path: string | string[]) => (Array.isArray(path) ? path.join('/') : path);
+/** The `*` wildcard: Fastify names it `*` (a string), Nest's Express adapter `path` (its segments). */
+const wildcardPath = (params: Record<string, unknown>): string => {
+  const value = params['*'] ?? params.path ?? '';
+  return Array.isArray(value) ? value.join('/') : String(value);
+};
 
 @ApiTags('registry')
 @Controller('api/v1/models/:model_id/artifacts')
@@ -43,7 +46,7 @@ export class ModelArtifactsController {
     return (await this.artifacts.list(modelId)).map(toArtifactResponse);
   }
 
-  @Put('*path')
+  @Put('*')
   @ApiOperation({ summary: 'Upload an artifact file (streamed; Content-Type application/octet-stream)' })
   @ApiConsumes('application/octet-stream')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
@@ -56,8 +59,7 @@ export class ModelArtifactsController {
   @ApiNotFoundResponse({ description: 'Unknown model id or alias' })
   @ApiConflictResponse({ description: 'The version already has this artifact (artifacts are immutable)' })
   async upload(
-    @Param('model_id') modelId: string,
-    @Param('path') path: string | string[],
+    @Param() params: Record<string, unknown>,
     @Headers('x-checksum-sha256') sha256: string | undefined,
     @Headers('content-length') contentLength: string | undefined,
     @Req() request: unknown,
@@ -68,8 +70,8 @@ export class ModelArtifactsController {
       throw invalid('INVALID_CONTENT_LENGTH', 'Bad Content-Length.');
     const body = requestBodyStream(request);
     const record = await this.artifacts.upload(
-      modelId,
-      joinPath(path),
+      String(params.model_id),
+      wildcardPath(params),
       body,
       { sha256: sha256?.toLowerCase(), size },
       actor,
@@ -77,7 +79,7 @@ export class ModelArtifactsController {
     return toArtifactResponse(record);
   }
 
-  @Get('*path')
+  @Get('*')
   @ApiOperation({
     summary: 'Download an artifact file (streamed, with its SHA-256 in X-Checksum-SHA256 and ETag)',
   })
@@ -85,11 +87,10 @@ export class ModelArtifactsController {
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' } })
   @ApiNotFoundResponse({ description: 'Unknown model, alias or artifact' })
   async download(
-    @Param('model_id') modelId: string,
-    @Param('path') path: string | string[],
+    @Param() params: Record<string, unknown>,
     @Res({ passthrough: true }) response: HeaderSink,
   ): Promise<StreamableFile> {
-    const { record, stream } = await this.artifacts.open(modelId, joinPath(path));
+    const { record, stream } = await this.artifacts.open(String(params.model_id), wildcardPath(params));
     response.header('X-Checksum-SHA256', record.sha256);
     response.header('ETag', `"${record.sha256}"`);
     return new StreamableFile(stream, { type: 'application/octet-stream', length: record.size_bytes });
