@@ -7,6 +7,7 @@ import { DatabaseModule } from './database/database.module';
 import { CommonModule } from './common/common.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { SettingsModule } from './settings/settings.module';
 import { RegistryModule } from './registry/registry.module';
 import { loggerOptions } from './bootstrap/logger-options';
 import { GracefulShutdown } from './bootstrap/graceful-shutdown';
@@ -31,6 +32,7 @@ export class AppModule {
         CommonModule,
         EventsModule,
         HealthModule,
+        SettingsModule,
         RegistryModule,
         ...extra,
       ],
