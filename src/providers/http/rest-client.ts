@@ -32,7 +32,7 @@ export interface RequestOptions<T> {
   body?: Buffer | string;
   headers?: Record<string, string>;
   /** Validates the JSON answer before use; a mismatch is an upstream failure, never a crash later on. */
-  schema?: z.ZodType<T>;
+  schema?: z.ZodType<T, z.ZodTypeDef, unknown>;
   /** Statuses answered without throwing (e.g. 404 for an idempotent delete); the body is then not validated. */
   allow?: number[];
   /** Absolute URL instead of a path under `baseUrl` (catalog endpoints on another host). */
@@ -98,7 +98,9 @@ export class RestClient {
       const retryable = outcome.status === 0 || outcome.status === 429 || outcome.status >= 500;
       if (retryable && attempt < this.options.maxRetries) {
         const backoff = Math.min(this.baseBackoffMs * 2 ** attempt, this.maxBackoffMs);
-        const wait = retryAfterMs(outcome.headers['retry-after'], this.maxBackoffMs) ?? backoff * (0.5 + Math.random() / 2);
+        const wait =
+          retryAfterMs(outcome.headers['retry-after'], this.maxBackoffMs) ??
+          backoff * (0.5 + Math.random() / 2);
         await sleep(wait);
         continue;
       }
@@ -108,7 +110,8 @@ export class RestClient {
 
   private prepare<T>(method: HttpMethod, path: string, opts: RequestOptions<T>): PreparedRequest {
     const url = opts.absolute ? new URL(path) : new URL(this.options.baseUrl.replace(/\/$/, '') + path);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(opts.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { accept: 'application/json', ...(opts.headers ?? {}) };
     let body: Buffer | undefined;
     if (opts.json !== undefined) {
@@ -120,7 +123,9 @@ export class RestClient {
     return { method, url, headers, body };
   }
 
-  private async attempt(req: PreparedRequest): Promise<{ status: number; headers: Record<string, string>; raw: Buffer; error?: string }> {
+  private async attempt(
+    req: PreparedRequest,
+  ): Promise<{ status: number; headers: Record<string, string>; raw: Buffer; error?: string }> {
     try {
       const auth = this.options.authenticate ? await this.options.authenticate(req) : {};
       const res = await request(req.url, {
@@ -134,7 +139,8 @@ export class RestClient {
       });
       const raw = Buffer.from(await res.body.arrayBuffer());
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      for (const [k, v] of Object.entries(res.headers))
+        if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
       return { status: res.statusCode, headers, raw };
     } catch (err) {
       return { status: 0, headers: {}, raw: Buffer.alloc(0), error: (err as Error).message };
@@ -149,16 +155,26 @@ export class RestClient {
   ): RestResponse<T> {
     const where = `${method} ${url.pathname}`;
     if (outcome.status === 0) {
-      throw new ProviderApiError(this.options.provider, 0, `${where} failed: ${outcome.error ?? 'no answer'}`);
+      throw new ProviderApiError(
+        this.options.provider,
+        0,
+        `${where} failed: ${outcome.error ?? 'no answer'}`,
+      );
     }
     const text = outcome.raw.toString('utf8');
     if (opts.allow?.includes(outcome.status)) {
       return { status: outcome.status, headers: outcome.headers, data: undefined as T, raw: outcome.raw };
     }
     if (outcome.status >= 400) {
-      throw new ProviderApiError(this.options.provider, outcome.status, `${where} answered ${outcome.status}: ${summarize(text)}`, text);
+      throw new ProviderApiError(
+        this.options.provider,
+        outcome.status,
+        `${where} answered ${outcome.status}: ${summarize(text)}`,
+        text,
+      );
     }
-    if (!opts.schema) return { status: outcome.status, headers: outcome.headers, data: undefined as T, raw: outcome.raw };
+    if (!opts.schema)
+      return { status: outcome.status, headers: outcome.headers, data: undefined as T, raw: outcome.raw };
     let parsed: unknown;
     try {
       parsed = text === '' ? null : JSON.parse(text);
@@ -169,7 +185,12 @@ export class RestClient {
     if (!checked.success) {
       const issue = checked.error.issues[0];
       const at = issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid';
-      throw new ProviderApiError(this.options.provider, outcome.status, `${where} answered an unexpected shape (${at})`, text);
+      throw new ProviderApiError(
+        this.options.provider,
+        outcome.status,
+        `${where} answered an unexpected shape (${at})`,
+        text,
+      );
     }
     return { status: outcome.status, headers: outcome.headers, data: checked.data, raw: outcome.raw };
   }
