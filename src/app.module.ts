@@ -11,6 +11,7 @@ import { SettingsModule } from './settings/settings.module';
 import { RegistryModule } from './registry/registry.module';
 import { loggerOptions } from './bootstrap/logger-options';
 import { GracefulShutdown } from './bootstrap/graceful-shutdown';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** Probes and scrapes: not access-logged (they would drown the log) and kept off the middleware path. */
 const UNLOGGED = [
@@ -34,6 +35,7 @@ export class AppModule {
         HealthModule,
         SettingsModule,
         RegistryModule,
+        WebhooksModule,
         ...extra,
       ],
       providers: [GracefulShutdown],

@@ -1,6 +1,12 @@
 import { Foundation1764230400000 } from './1764230400000-foundation';
 import { Registry1764230500000 } from './1764230500000-registry';
 import { Settings1764230800000 } from './1764230800000-settings';
+import { Webhooks1764230900000 } from './1764230900000-webhooks';
 
 /** Every migration, in order. Each domain appends its own. */
-export const ALL_MIGRATIONS = [Foundation1764230400000, Registry1764230500000, Settings1764230800000];
+export const ALL_MIGRATIONS = [
+  Foundation1764230400000,
+  Registry1764230500000,
+  Settings1764230800000,
+  Webhooks1764230900000,
+];
