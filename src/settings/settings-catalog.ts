@@ -1,4 +1,4 @@
-import { invalid, notFound } from '../common/errors/domain-error';
+import { notFound } from '../common/errors/domain-error';
 import { SETTINGS_SCHEMA, type SettingField, type SettingSection } from './settings-schema';
 
 /** Lookups into the schema that answer 404/400 naming what is unknown. */
@@ -32,19 +32,6 @@ export function requireSection(scope: string, section: string): SettingSection {
 
 export function findField(scope: string, section: string, key: string): SettingField | undefined {
   return SETTINGS_SCHEMA[scope]?.find((s) => s.name === section)?.fields.find((f) => f.key === key);
-}
-
-export function requireSectionName(scope: string, section: string): void {
-  if (!SETTINGS_SCHEMA[scope]?.some((s) => s.name === section)) {
-    throw invalid(
-      'SETTINGS_SECTION_NOT_FOUND',
-      `Unknown settings section '${section}' in scope '${scope}'.`,
-      {
-        scope,
-        section,
-      },
-    );
-  }
 }
 
 /** The AAD a secret setting is sealed with: a ciphertext moved to another row does not open. */
