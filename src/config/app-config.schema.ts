@@ -294,25 +294,6 @@ export const appConfigSchema = z.object({
     timeout_ms: envNumber(z.number().int().min(100), 5000),
     max_backoff_ms: envNumber(z.number().int().min(100), 60_000),
   }),
-  /** Where model artifacts are stored: the data directory (default) or S3-compatible object storage. */
-  artifacts: envSection({
-    backend: z.enum(['local', 's3']).default('local'),
-    /** local: defaults to `<data_dir>/artifacts`. */
-    local_dir: z.string().default(''),
-    bucket: z.string().default(''),
-    prefix: z.string().default('artifacts/'),
-    endpoint_url: z.string().default(''),
-    region: z.string().default('us-east-1'),
-    access_key_id: z.string().default(''),
-    secret_access_key: z.string().default(''),
-    force_path_style: envBool(false),
-    part_size_mb: envNumber(z.number().int().min(5).max(512), 8),
-  }),
-  /** MLflow mirroring of the registry (enabled by ARTENIC_MLFLOW_TRACKING_URI). */
-  mlflow: envSection({
-    timeout_ms: envNumber(z.number().int().min(100), 5000),
-    max_backoff_ms: envNumber(z.number().int().min(100), 60_000),
-  }),
   local: envSection({
     enabled: envBool(true),
     work_dir: z.string().default(''),
