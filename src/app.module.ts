@@ -9,6 +9,8 @@ import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { SettingsModule } from './settings/settings.module';
 import { RegistryModule } from './registry/registry.module';
+import { ProvidersModule } from './providers/providers.module';
+import { TrainingModule } from './training/training.module';
 import { loggerOptions } from './bootstrap/logger-options';
 import { GracefulShutdown } from './bootstrap/graceful-shutdown';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -35,6 +37,8 @@ export class AppModule {
         HealthModule,
         SettingsModule,
         RegistryModule,
+        ProvidersModule,
+        TrainingModule,
         WebhooksModule,
         ...extra,
       ],

@@ -24,5 +24,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!config.database_url) {
     config.database_url = `sqlite:${resolve(config.data_dir, 'artenic.db')}`;
   }
+  config.local.inherited_env = Object.fromEntries(
+    config.local.env_passthrough
+      .filter((name) => !name.toUpperCase().startsWith('ARTENIC_') && env[name] !== undefined)
+      .map((name) => [name, env[name] as string]),
+  );
   return config;
 }

@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { RunningAttemptCost } from './dispatch-admission.port';
+
+/** Read models other modules need (budgets meters spend in flight from running attempts). */
+@Injectable()
+export class TrainingQueries {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Every launched attempt that has not ended, with its hourly price and start (database clock). */
+  async runningAttempts(): Promise<RunningAttemptCost[]> {
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+      `SELECT a.job_id, a.attempt, j.service, a.provider, j.project, j.created_by, a.instance_type, a.region, a.spot,
+              a.price_per_hour_micros, a.currency, a.started_at
+         FROM training_attempts a JOIN training_jobs j ON j.id = a.job_id
+        WHERE a.ended_at IS NULL AND a.started_at IS NOT NULL`,
+    );
+    return rows.map((r) => ({
+      job_id: String(r.job_id),
+      attempt: Number(r.attempt),
+      service: String(r.service),
+      provider: String(r.provider),
+      project: r.project === null ? null : String(r.project),
+      user: String(r.created_by),
+      instance_type: r.instance_type === null ? null : String(r.instance_type),
+      region: r.region === null ? null : String(r.region),
+      spot: r.spot === true || r.spot === 1,
+      hourly_price_micros: Number(r.price_per_hour_micros),
+      currency: String(r.currency),
+      started_at: toDate(r.started_at),
+    }));
+  }
+}
+
+function toDate(value: unknown): Date {
+  if (value instanceof Date) return value;
+  const text = String(value);
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+}
