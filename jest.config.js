@@ -16,11 +16,22 @@ const common = {
   transform: { '^.+\\.ts$': ['@swc/jest', swc], '^.+\\.m?js$': ['@swc/jest', esm] },
   transformIgnorePatterns: ['/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose|content-disposition)/)'],
 };
+/*
+ * `jest --selectProjects e2e test/foo` would read `test/foo` as a second project name and run every e2e
+ * suite; path-like arguments are therefore also applied here as file filters.
+ */
+const pathFilters = process.argv
+  .slice(2)
+  .filter((arg) => !arg.startsWith('-') && /[/.]/.test(arg))
+  .map((arg) => arg.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+const only = pathFilters.length > 0 ? `(?=.*(?:${pathFilters.join('|')}))` : '';
+const files = (dir, suffix) => [`^${only}.*/${dir}/.*${suffix.replace(/\./g, '\\.')}$`];
+
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 60000 },
+    { ...common, displayName: 'unit', testRegex: files('src', '.spec.ts') },
+    { ...common, displayName: 'e2e', testRegex: files('test', '.e2e-spec.ts'), testTimeout: 60000 },
     // PostgreSQL-only behaviour (LISTEN/NOTIFY across replicas, database restarts): the postgres lane only.
-    { ...common, displayName: 'pg', testMatch: ['<rootDir>/test/**/*.pg-spec.ts'], testTimeout: 120000 },
+    { ...common, displayName: 'pg', testRegex: files('test', '.pg-spec.ts'), testTimeout: 120000 },
   ],
 };
