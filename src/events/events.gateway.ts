@@ -149,6 +149,8 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect, 
       this.logger.warn('closing a WebSocket client that is not keeping up');
       this.clients.delete(socket);
       socket.close(1013, 'client too slow; reconnect with since=<last _id>');
+      // A client that does not even read the close frame is cut off.
+      setTimeout(() => socket.terminate(), 5000).unref();
       return;
     }
     socket.send(payload);
