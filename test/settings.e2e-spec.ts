@@ -164,15 +164,11 @@ describe('runtime settings', () => {
       const store = t.app.get(EventStore);
       const since = await store.maxId();
 
-      const res = await t
-        .http()
-        .put('/api/v1/settings/global/spot')
-        .set(as(OPS))
-        .send({
-          prefer_spot: 'yes',
-          max_preemption_retries: 7,
-          failover_regions: '["eu-west-3","eu-central-1"]',
-        });
+      const res = await t.http().put('/api/v1/settings/global/spot').set(as(OPS)).send({
+        prefer_spot: 'yes',
+        max_preemption_retries: 7,
+        failover_regions: '["eu-west-3","eu-central-1"]',
+      });
 
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({

@@ -11,6 +11,8 @@ import { requestIdFromHeaders } from '../common/http/request-id';
 import { AuthenticatedWsAdapter } from '../events/authenticated-ws.adapter';
 import { configureExpress, configureFastify, expressErrorTail } from './http-hooks';
 import { mountOpenApi } from './openapi';
+import { loadPlugins } from '../plugins/plugin-loader';
+import { PluginsModule } from '../plugins/plugins.module';
 
 export interface CreateAppOptions {
   /** Extra modules (plugins, test fixtures). */
@@ -21,7 +23,9 @@ const EXPOSED_HEADERS = ['X-Request-ID', 'Retry-After', 'RateLimit-Limit', 'Rate
 
 /** Builds the application exactly as production runs it; main.ts and the e2e tests both use this. */
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<INestApplication> {
-  const module = AppModule.forRoot(config, options.imports);
+  // Plugins load before the module graph is built, so that their Nest modules become part of it.
+  const plugins = await loadPlugins(config.plugins);
+  const module = AppModule.forRoot(config, [PluginsModule.forRoot(plugins), ...(options.imports ?? [])]);
   const app =
     config.http_adapter === 'express'
       ? await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true, bodyParser: false })
