@@ -11,6 +11,7 @@ const swc = {
 const esm = { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } };
 const common = {
   testEnvironment: 'node',
+  testEnvironmentOptions: { globalsCleanup: 'on' },
   moduleFileExtensions: ['js', 'mjs', 'json', 'ts'],
   moduleNameMapper: { '^@app/(.*)$': '<rootDir>/src/$1', '^@test/(.*)$': '<rootDir>/test/$1' },
   transform: { '^.+\\.ts$': ['@swc/jest', swc], '^.+\\.m?js$': ['@swc/jest', esm] },
@@ -28,6 +29,7 @@ const only = pathFilters.length > 0 ? `(?=.*(?:${pathFilters.join('|')}))` : '';
 const files = (dir, suffix) => [`^${only}.*/${dir}/.*${suffix.replace(/\./g, '\\.')}$`];
 
 module.exports = {
+  testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', testRegex: files('src', '.spec.ts') },
     { ...common, displayName: 'e2e', testRegex: files('test', '.e2e-spec.ts'), testTimeout: 60000 },

@@ -45,15 +45,18 @@ export function buildDataSourceOptions(options: DataSourceBuildOptions): DataSou
     type: 'better-sqlite3',
     database: target.file,
     prepareDatabase: (db: Database) => {
-      db.pragma('busy_timeout = 5000');
       db.pragma('foreign_keys = ON');
       if (!target.inMemory) {
-        db.pragma('journal_mode = WAL');
-        db.pragma('synchronous = NORMAL');
-        // SQLite mode is one process: the first writer keeps the file locked until it exits, so a
-        // second platform process on the same file fails at start instead of corrupting leases.
+        // SQLite mode is one process: take the file's lock at once and keep it until exit, so that a
+        // second platform process on the same file fails at start (at once, not after a busy wait)
+        // instead of interleaving with this one's leases.
+        db.pragma('busy_timeout = 0');
         db.pragma('locking_mode = EXCLUSIVE');
+        db.pragma('journal_mode = WAL');
+        db.exec('BEGIN EXCLUSIVE; COMMIT;');
+        db.pragma('synchronous = NORMAL');
       }
+      db.pragma('busy_timeout = 5000');
     },
   };
 }
