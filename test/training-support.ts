@@ -21,6 +21,7 @@ export interface JobBody {
   metrics: Record<string, number> | null;
   provider_job_id: string | null;
   model_version_id: string | null;
+  registration_error: string | null;
   artifacts_uri: string | null;
   predicted_cost_p90_micros: number | null;
   completed_at: string | null;

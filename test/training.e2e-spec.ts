@@ -1,6 +1,8 @@
 import { startApp, type TestApp } from './support/test-app';
 import { trainingClient } from './training-support';
 
+jest.setTimeout(30_000);
+
 describe('training with the mock provider', () => {
   let t: TestApp;
   let c: ReturnType<typeof trainingClient>;

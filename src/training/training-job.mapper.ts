@@ -90,6 +90,7 @@ export function toJobDto(
     fallback_to_on_demand: job.fallback_to_on_demand,
     checkpoint_uri: job.checkpoint_uri,
     model_version_id: job.model_version_id,
+    registration_error: job.registration_error,
     project: job.project,
     created_by: job.created_by,
     ...(attempts ? { attempts: attempts.map((a) => toAttemptDto(a, job.currency, now)) } : {}),

@@ -137,6 +137,8 @@ export class TrainingJobDto {
   @ApiProperty() fallback_to_on_demand!: boolean;
   @ApiProperty({ nullable: true, type: String }) checkpoint_uri!: string | null;
   @ApiProperty({ nullable: true, type: String }) model_version_id!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Why the produced model could not be registered.' })
+  registration_error!: string | null;
   @ApiProperty({ nullable: true, type: String }) project!: string | null;
   @ApiProperty() created_by!: string;
   @ApiPropertyOptional({ type: [AttemptDto] }) attempts?: AttemptDto[];
