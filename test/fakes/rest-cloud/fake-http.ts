@@ -55,7 +55,12 @@ export class FakeHttpServer {
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    if (!this.server) return;
+    const server = this.server;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections(); // keep-alive sockets of the client under test would hold close() open
+    });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

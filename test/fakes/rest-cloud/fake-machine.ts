@@ -28,6 +28,7 @@ export class FakeMachine {
         ARTENIC_BOOTSTRAP_ROOT: join(this.dir, 'root'),
       },
       stdio: 'ignore',
+      detached: true, // its own process group, so that killing the machine kills the training too
     });
     this.exited = new Promise((resolve) => {
       this.child!.once('exit', (code) => {
@@ -40,7 +41,13 @@ export class FakeMachine {
 
   /** The cloud takes the machine away (delete, preemption): the process dies without finishing. */
   kill(): void {
-    if (this.child && this.child.exitCode === null) this.child.kill('SIGKILL');
+    if (this.child?.pid && this.child.exitCode === null) {
+      try {
+        process.kill(-this.child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   }
 
   dispose(): void {
