@@ -25,7 +25,9 @@ describe('events across replicas on one PostgreSQL', () => {
     const onB = await RecordingSocket.open(`${b.url.replace('http', 'ws')}/ws?topics=lifecycle`);
     const onA = await RecordingSocket.open(`${a.url.replace('http', 'ws')}/ws?topics=lifecycle`);
 
-    await a.app.get(EventOutbox).publish({ topic: 'lifecycle', type: 'model.registered', data: { model_id: 'm_v1' } });
+    await a.app
+      .get(EventOutbox)
+      .publish({ topic: 'lifecycle', type: 'model.registered', data: { model_id: 'm_v1' } });
     const [fromB] = await onB.waitFor(1, 3000);
     const [fromA] = await onA.waitFor(1, 3000);
 

@@ -96,7 +96,9 @@ describe('event stream over /ws', () => {
   it('sends a heartbeat after a quiet period', async () => {
     const client = await connect(`topics=training&token=${KEY}`);
 
-    await eventually(() => expect(client.messages).toContainEqual({ type: 'heartbeat' }), { timeoutMs: 3000 });
+    await eventually(() => expect(client.messages).toContainEqual({ type: 'heartbeat' }), {
+      timeoutMs: 3000,
+    });
   });
 
   it('closes the connection with 1008 for an unknown topic or a bad since', async () => {

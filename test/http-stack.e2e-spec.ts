@@ -124,7 +124,9 @@ describe.each(['fastify', 'express'] as const)('HTTP stack on %s', (adapter) => 
     const res = await t.http().get('/openapi.json');
 
     expect(res.body.info.title).toBe('Artenic AI Platform');
-    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/health', '/health/ready', '/metrics']));
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining(['/health', '/health/ready', '/metrics']),
+    );
     expect(res.body.paths['/metrics'].get.responses['401'].content['application/json'].schema.$ref).toBe(
       '#/components/schemas/ErrorResponse',
     );

@@ -52,7 +52,11 @@ describe('the platform as a process', () => {
   });
 
   it('stops at boot with a message naming each invalid variable', async () => {
-    const bad = start({ ARTENIC_DATA_DIR: dataDir(), ARTENIC_RATE_LIMIT_BURST: 'lots', ARTENIC_HTTP_ADAPTER: 'koa' });
+    const bad = start({
+      ARTENIC_DATA_DIR: dataDir(),
+      ARTENIC_RATE_LIMIT_BURST: 'lots',
+      ARTENIC_HTTP_ADAPTER: 'koa',
+    });
 
     const code = await bad.exited();
 

@@ -19,10 +19,19 @@ export interface CreateAppOptions {
   imports?: DynamicModule['imports'];
 }
 
-const EXPOSED_HEADERS = ['X-Request-ID', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'];
+const EXPOSED_HEADERS = [
+  'X-Request-ID',
+  'Retry-After',
+  'RateLimit-Limit',
+  'RateLimit-Remaining',
+  'RateLimit-Reset',
+];
 
 /** Builds the application exactly as production runs it; main.ts and the e2e tests both use this. */
-export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<INestApplication> {
+export async function createApp(
+  config: AppConfig,
+  options: CreateAppOptions = {},
+): Promise<INestApplication> {
   // Plugins load before the module graph is built, so that their Nest modules become part of it.
   const plugins = await loadPlugins(config.plugins);
   const module = AppModule.forRoot(config, [PluginsModule.forRoot(plugins), ...(options.imports ?? [])]);

@@ -26,7 +26,12 @@ export async function configureFastify(app: NestFastifyApplication, config: AppC
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
-    metrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+    metrics.observeRequest(
+      request.method,
+      request.routeOptions.url,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
     done();
   });
   // Binary uploads reach controllers as a stream, never buffered whole.
@@ -44,7 +49,12 @@ export function configureExpress(app: NestExpressApplication, config: AppConfig)
     res.once('finish', () => {
       const route = req.route as { path?: string } | undefined;
       const template = route?.path ? `${req.baseUrl}${route.path}` : undefined;
-      metrics.observeRequest(req.method, template, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+      metrics.observeRequest(
+        req.method,
+        template,
+        res.statusCode,
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
     });
     next();
   });

@@ -40,12 +40,17 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addSecurityRequirements('bearer')
     .build();
   const document = SwaggerModule.createDocument(app, config, {
-    operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+    operationIdFactory: (controllerKey, methodKey) =>
+      `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
   document.components = document.components ?? {};
   document.components.schemas = { ...document.components.schemas, ErrorResponse: ERROR_SCHEMA };
   for (const path of Object.values(document.paths)) {
-    for (const operation of Object.values(path) as Array<{ responses?: Record<string, unknown>; tags?: string[]; security?: unknown }>) {
+    for (const operation of Object.values(path) as Array<{
+      responses?: Record<string, unknown>;
+      tags?: string[];
+      security?: unknown;
+    }>) {
       if (!operation || typeof operation !== 'object' || !operation.responses) continue;
       const isPublic = operation.tags?.includes('health');
       if (isPublic) operation.security = [];
@@ -62,7 +67,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 }
 
 function errorResponse(description: string) {
-  return { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } } };
+  return {
+    description,
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } },
+  };
 }
 
 function withErrorSchema(response: unknown) {

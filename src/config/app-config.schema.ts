@@ -163,7 +163,10 @@ export const appConfigSchema = z.object({
     alert_threshold_pct: envNumber(pct, 80),
     metering_interval_seconds: envNumber(z.number().min(1).max(60), 30),
     /** Currency of a budget created without one (e.g. through the reference's `limit_eur`). */
-    default_currency: z.string().regex(/^[A-Z]{3}$/).default('EUR'),
+    default_currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/)
+      .default('EUR'),
   }),
   webhook: envSection({
     enabled: envBool(false),
@@ -438,7 +441,9 @@ export const appConfigSchema = z.object({
           memory_gb: z.number().min(0).default(0),
           gpus: z.number().int().min(0).default(0),
           gpu_type: z.string().nullable().default(null),
-          parts: z.array(z.object({ part: z.string(), per: z.enum(['ocpu', 'memory_gb', 'gpu', 'instance']) })),
+          parts: z.array(
+            z.object({ part: z.string(), per: z.enum(['ocpu', 'memory_gb', 'gpu', 'instance']) }),
+          ),
         }),
       ),
     ).default({}),
@@ -485,7 +490,9 @@ export const appConfigSchema = z.object({
     default_instance_type: z.string().default('GPU-3070-S'),
     image_id: z.string().default(''),
     api_url: z.string().default('https://api.scaleway.com'),
-    catalog_url: z.string().default('https://api.scaleway.com/product-catalog/v2alpha1/public-catalog/products'),
+    catalog_url: z
+      .string()
+      .default('https://api.scaleway.com/product-catalog/v2alpha1/public-catalog/products'),
     storage: s3Storage(),
     ...cloudCalls,
   }),

@@ -37,7 +37,11 @@ describe('loadConfig', () => {
 
   it('refuses a bad value naming the variable', () => {
     const load = () =>
-      loadConfig({ ARTENIC_PORT: 'eighty', ARTENIC_BUDGET__ENFORCEMENT_MODE: 'maybe', ARTENIC_CORS_ORIGINS: 'a,b' });
+      loadConfig({
+        ARTENIC_PORT: 'eighty',
+        ARTENIC_BUDGET__ENFORCEMENT_MODE: 'maybe',
+        ARTENIC_CORS_ORIGINS: 'a,b',
+      });
 
     expect(load).toThrow(ConfigValidationError);
     try {

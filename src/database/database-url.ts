@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
 
 export type DatabaseTarget =
-  | { kind: 'sqlite'; file: string; inMemory: boolean }
-  | { kind: 'postgres'; url: string };
+  { kind: 'sqlite'; file: string; inMemory: boolean } | { kind: 'postgres'; url: string };
 
 /**
  * Accepts the reference's SQLAlchemy forms as well as plain ones:

@@ -8,7 +8,10 @@ const MIGRATION_LOCK_KEY = 7_342_001;
  * Applies pending migrations. On PostgreSQL, replicas starting together serialise on an advisory lock,
  * so exactly one applies each migration and the others find it done.
  */
-export async function runMigrations(dataSource: DataSource, logger = new Logger('Migrations')): Promise<void> {
+export async function runMigrations(
+  dataSource: DataSource,
+  logger = new Logger('Migrations'),
+): Promise<void> {
   const apply = async () => {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     if (applied.length > 0) {

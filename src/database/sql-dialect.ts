@@ -47,7 +47,12 @@ export class SqlDialect {
    * UPDATE/DELETE, the SQLite runner returns the rows.
    */
   rows<T>(result: unknown): T[] {
-    if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
+    if (
+      Array.isArray(result) &&
+      result.length === 2 &&
+      Array.isArray(result[0]) &&
+      typeof result[1] === 'number'
+    ) {
       return result[0] as T[];
     }
     return (Array.isArray(result) ? result : []) as T[];

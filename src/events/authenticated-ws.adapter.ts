@@ -29,7 +29,8 @@ export class AuthenticatedWsAdapter extends WsAdapter {
         if (this.auth.verify(wsToken(info.req))) return done(true);
         done(false, 401, 'Unauthorized', { 'WWW-Authenticate': 'Bearer realm="artenic"' });
       },
-      handleProtocols: (protocols: Set<string>) => (protocols.has(WS_AUTH_PROTOCOL) ? WS_AUTH_PROTOCOL : false),
+      handleProtocols: (protocols: Set<string>) =>
+        protocols.has(WS_AUTH_PROTOCOL) ? WS_AUTH_PROTOCOL : false,
     });
   }
 }

@@ -94,7 +94,10 @@ export class DurableConsumers {
     return this.store.readAfter(cursor, options.batchSize ?? 200);
   }
 
-  private async claim(name: string, startAt: ConsumerOptions['startAt']): Promise<{ cursor: number; token: number } | undefined> {
+  private async claim(
+    name: string,
+    startAt: ConsumerOptions['startAt'],
+  ): Promise<{ cursor: number; token: number } | undefined> {
     const p = (n: number) => this.dialect.param(n);
     const initial = startAt === 'end' ? await this.store.maxId() : 0;
     await this.dataSource.query(

@@ -58,7 +58,9 @@ export class EventRelay implements OnApplicationBootstrap, BeforeApplicationShut
     this.cursor = new GapCursor(await this.store.maxId(), this.config.events.gap_grace_ms);
     this.started = true;
     this.tx.onAfterCommit(() => this.wake());
-    this.tasks.register('events.relay', () => this.pump(), { intervalMs: this.config.events.poll_interval_ms });
+    this.tasks.register('events.relay', () => this.pump(), {
+      intervalMs: this.config.events.poll_interval_ms,
+    });
     if (this.dataSource.options.type === 'postgres') await this.listen();
   }
 
@@ -80,7 +82,8 @@ export class EventRelay implements OnApplicationBootstrap, BeforeApplicationShut
       delivered: this.delivered,
       subscribers: this.subscriptions.size,
       waiting_on_gap: this.cursor.waiting,
-      notifications: this.dataSource.options.type === 'postgres' ? (this.listening ? 'listening' : 'down') : 'local',
+      notifications:
+        this.dataSource.options.type === 'postgres' ? (this.listening ? 'listening' : 'down') : 'local',
     };
   }
 
@@ -126,7 +129,8 @@ export class EventRelay implements OnApplicationBootstrap, BeforeApplicationShut
       for (const event of ready) this.dispatch(event);
       if (rows.length < BATCH || ready.length < rows.length) {
         // Waiting on a gap: look again once the grace period may have passed.
-        if (this.cursor.waiting) setTimeout(() => this.wake(), Math.min(250, this.config.events.gap_grace_ms)).unref();
+        if (this.cursor.waiting)
+          setTimeout(() => this.wake(), Math.min(250, this.config.events.gap_grace_ms)).unref();
         return;
       }
     }
@@ -147,7 +151,11 @@ export class EventRelay implements OnApplicationBootstrap, BeforeApplicationShut
   private async listen(): Promise<void> {
     const target = parseDatabaseUrl(this.config.database_url);
     if (target.kind !== 'postgres') return;
-    const client = new Client({ connectionString: target.url, connectionTimeoutMillis: 3000, keepAlive: true });
+    const client = new Client({
+      connectionString: target.url,
+      connectionTimeoutMillis: 3000,
+      keepAlive: true,
+    });
     const retry = () => {
       this.listening = false;
       if (this.stopping || this.listener !== client) return;

@@ -10,7 +10,10 @@ export class EventStore {
   constructor(@InjectRepository(OutboxEventEntity) private readonly events: Repository<OutboxEventEntity>) {}
 
   async maxId(): Promise<number> {
-    const row = await this.events.createQueryBuilder('e').select('MAX(e.id)', 'max').getRawOne<{ max: unknown }>();
+    const row = await this.events
+      .createQueryBuilder('e')
+      .select('MAX(e.id)', 'max')
+      .getRawOne<{ max: unknown }>();
     return Number(row?.max ?? 0);
   }
 

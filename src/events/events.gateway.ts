@@ -1,10 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Inject, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import {
-  WebSocketGateway,
-  type OnGatewayConnection,
-  type OnGatewayDisconnect,
-} from '@nestjs/websockets';
+import { WebSocketGateway, type OnGatewayConnection, type OnGatewayDisconnect } from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/app-config.schema';
@@ -42,7 +38,9 @@ export function wireEvent(event: DomainEvent): Record<string, unknown> {
  * is closed with 1013 rather than fed a partial stream; it reconnects with `since=` its last `_id`.
  */
 @WebSocketGateway({ path: '/ws' })
-export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect, OnModuleInit, BeforeApplicationShutdown {
+export class EventsGateway
+  implements OnGatewayConnection, OnGatewayDisconnect, OnModuleInit, BeforeApplicationShutdown
+{
   private readonly logger = new Logger('EventsGateway');
   private readonly clients = new Map<WebSocket, Client>();
   private heartbeat: NodeJS.Timeout | undefined;
@@ -82,7 +80,10 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect, 
             .filter(Boolean);
     const unknown = names.filter((t) => !isEventTopic(t));
     if (unknown.length > 0) {
-      socket.close(1008, `unknown topic(s): ${unknown.join(', ')}; known: ${EVENT_TOPICS.join(', ')}`.slice(0, 120));
+      socket.close(
+        1008,
+        `unknown topic(s): ${unknown.join(', ')}; known: ${EVENT_TOPICS.join(', ')}`.slice(0, 120),
+      );
       return;
     }
     const sinceParam = url.searchParams.get('since');

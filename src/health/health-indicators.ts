@@ -25,7 +25,10 @@ export class HealthIndicators {
         try {
           return [name, await contributor()] as const;
         } catch (error) {
-          return [name, { status: 'down', error: (error as Error).message } satisfies ComponentHealth] as const;
+          return [
+            name,
+            { status: 'down', error: (error as Error).message } satisfies ComponentHealth,
+          ] as const;
         }
       }),
     );

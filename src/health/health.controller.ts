@@ -46,7 +46,11 @@ export class HealthController {
     const database = probe.ok ? 'connected' : 'disconnected';
     if (this.lifecycle.draining || !probe.ok) {
       response.status(HttpStatus.SERVICE_UNAVAILABLE);
-      return { status: 'not_ready', database, reason: this.lifecycle.draining ? 'shutting down' : probe.error };
+      return {
+        status: 'not_ready',
+        database,
+        reason: this.lifecycle.draining ? 'shutting down' : probe.error,
+      };
     }
     return { status: 'ready', database };
   }

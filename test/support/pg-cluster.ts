@@ -12,7 +12,9 @@ export class PgCluster {
   adminUrl = '';
 
   start(): string {
-    this.adminUrl = execFileSync('bash', [SCRIPT, 'start', this.dir, String(this.port)], { encoding: 'utf8' }).trim();
+    this.adminUrl = execFileSync('bash', [SCRIPT, 'start', this.dir, String(this.port)], {
+      encoding: 'utf8',
+    }).trim();
     return this.adminUrl;
   }
 

@@ -14,7 +14,9 @@ export class RecordingSocket {
 
   private constructor(socket: WebSocket) {
     this.socket = socket;
-    socket.on('message', (data) => this.messages.push(JSON.parse(String(data)) as WsMessage));
+    socket.on('message', (data: Buffer) =>
+      this.messages.push(JSON.parse(data.toString('utf8')) as WsMessage),
+    );
     socket.on('close', (code, reason) => {
       this.closeCode = code;
       this.closeReason = String(reason);
@@ -28,7 +30,9 @@ export class RecordingSocket {
       socket.once('open', () => resolve(client));
       socket.once('error', reject);
       socket.once('unexpected-response', (_req, res) =>
-        reject(Object.assign(new Error(`handshake refused: ${res.statusCode}`), { statusCode: res.statusCode })),
+        reject(
+          Object.assign(new Error(`handshake refused: ${res.statusCode}`), { statusCode: res.statusCode }),
+        ),
       );
     });
   }

@@ -30,7 +30,9 @@ export class ApiKeyAuth implements OnModuleInit {
 
   onModuleInit(): void {
     if (!this.enabled) {
-      this.logger.warn('AUTHENTICATION IS DISABLED: no ARTENIC_API_KEY is set. Use this for local development only.');
+      this.logger.warn(
+        'AUTHENTICATION IS DISABLED: no ARTENIC_API_KEY is set. Use this for local development only.',
+      );
     }
   }
 

@@ -17,7 +17,14 @@ export interface RenderedError {
 /** Turns anything thrown into the one error format. */
 export function renderError(error: unknown, requestId: string): RenderedError {
   if (error instanceof DomainError) {
-    return shape(STATUS_BY_KIND[error.kind], error.code, error.message, error.details, requestId, error.headers);
+    return shape(
+      STATUS_BY_KIND[error.kind],
+      error.code,
+      error.message,
+      error.details,
+      requestId,
+      error.headers,
+    );
   }
   const framework = frameworkError(error);
   if (framework) return shape(framework.status, framework.code, framework.message, {}, requestId);
@@ -46,7 +53,12 @@ function shape(
   requestId: string,
   headers: Record<string, string> = {},
 ): RenderedError {
-  return { status, headers, unexpected: false, body: { error: { code, message, details, request_id: requestId } } };
+  return {
+    status,
+    headers,
+    unexpected: false,
+    body: { error: { code, message, details, request_id: requestId } },
+  };
 }
 
 /**
@@ -55,8 +67,15 @@ function shape(
  */
 function frameworkError(error: unknown): { status: number; code: string; message: string } | undefined {
   if (!error || typeof error !== 'object') return undefined;
-  const e = error as { statusCode?: unknown; status?: unknown; code?: unknown; type?: unknown; message?: unknown };
-  const status = typeof e.statusCode === 'number' ? e.statusCode : typeof e.status === 'number' ? e.status : 0;
+  const e = error as {
+    statusCode?: unknown;
+    status?: unknown;
+    code?: unknown;
+    type?: unknown;
+    message?: unknown;
+  };
+  const status =
+    typeof e.statusCode === 'number' ? e.statusCode : typeof e.status === 'number' ? e.status : 0;
   if (status < 400 || status > 499) return undefined;
   const message = typeof e.message === 'string' ? e.message : 'Bad request';
   if (status === 413) return { status, code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large.' };
@@ -69,7 +88,11 @@ function frameworkError(error: unknown): { status: number; code: string; message
     return { status: 400, code: 'INVALID_JSON', message: `Malformed JSON body: ${message}` };
   }
   if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
-    return { status: 400, code: 'INVALID_JSON', message: 'Body cannot be empty when content-type is application/json.' };
+    return {
+      status: 400,
+      code: 'INVALID_JSON',
+      message: 'Body cannot be empty when content-type is application/json.',
+    };
   }
   return { status, code: CODE_BY_STATUS[status] ?? 'BAD_REQUEST', message };
 }

@@ -49,7 +49,13 @@ export class IdempotencyKeys {
   }
 
   /** Records the key inside the creating transaction; a concurrent duplicate fails on the primary key. */
-  async record(manager: EntityManager, scope: string, key: string, requestHash: string, resourceId: string): Promise<void> {
+  async record(
+    manager: EntityManager,
+    scope: string,
+    key: string,
+    requestHash: string,
+    resourceId: string,
+  ): Promise<void> {
     const p = (n: number) => this.dialect.param(n);
     await manager.query(
       `INSERT INTO idempotency_keys (scope, key, request_hash, resource_id, created_at)

@@ -34,7 +34,11 @@ function flatten(errors: ValidationError[], prefix: Array<string | number>): Fie
   for (const error of errors) {
     const loc = [...prefix, error.property];
     for (const [type, msg] of Object.entries(error.constraints ?? {})) {
-      out.push({ loc, msg: type === 'whitelistValidation' ? `${error.property} is not a known field` : msg, type });
+      out.push({
+        loc,
+        msg: type === 'whitelistValidation' ? `${error.property} is not a known field` : msg,
+        type,
+      });
     }
     if (error.children?.length) out.push(...flatten(error.children, loc));
   }

@@ -12,7 +12,9 @@ export class MetricsController {
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Metrics in Prometheus text format.' })
   @Header('Cache-Control', 'no-store')
-  async scrape(@Res({ passthrough: true }) response: { header: (k: string, v: string) => unknown }): Promise<string> {
+  async scrape(
+    @Res({ passthrough: true }) response: { header: (k: string, v: string) => unknown },
+  ): Promise<string> {
     const { contentType, body } = await this.metrics.render();
     response.header('Content-Type', contentType);
     return body;

@@ -94,7 +94,7 @@ export class PeriodicTasks implements BeforeApplicationShutdown {
     for (const name of this.tasks.keys()) {
       if (this.scheduler.doesExist('interval', name)) this.scheduler.deleteInterval(name);
     }
-    await Promise.allSettled([...this.tasks.values()].map((t) => t.inFlight));
+    await Promise.allSettled([...this.tasks.values()].flatMap((t) => (t.inFlight ? [t.inFlight] : [])));
   }
 
   private schedule(name: string, task: Task): void {
