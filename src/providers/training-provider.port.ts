@@ -74,7 +74,8 @@ export interface ProviderJobHandle {
   state: Record<string, unknown>;
 }
 
-export type ProviderJobState = 'provisioning' | 'running' | 'succeeded' | 'failed' | 'preempted' | 'cancelled' | 'lost';
+export type ProviderJobState =
+  'provisioning' | 'running' | 'succeeded' | 'failed' | 'preempted' | 'cancelled' | 'lost';
 
 export interface ProviderJobStatus {
   state: ProviderJobState;
@@ -103,7 +104,12 @@ export interface ReconcileResult {
   /** Resources carrying a platform job tag that no live attempt owns: removed. */
   removed: string[];
   /** Resources found for live attempts whose launch result was never recorded: adopted. */
-  adopted: Array<{ job_id: string; attempt: number; provider_job_id: string; state: Record<string, unknown> }>;
+  adopted: Array<{
+    job_id: string;
+    attempt: number;
+    provider_job_id: string;
+    state: Record<string, unknown>;
+  }>;
 }
 
 export interface TrainingProvider {
