@@ -93,6 +93,15 @@ export function launchSpec(overrides: Partial<LaunchSpec> = {}): LaunchSpec {
   };
 }
 
+export async function eventuallyRunning(
+  provider: TrainingProvider,
+  handle: ProviderJobHandle,
+): Promise<void> {
+  await eventually(async () => expect((await provider.status(handle)).state).toBe('running'), {
+    timeoutMs: 10_000,
+  });
+}
+
 /**
  * The behaviours every REST cloud must show at its wire (issue 10's "Must show", adapter level): a run that
  * completes with artifacts and leaves nothing behind, cancel, preemption where the cloud has spot capacity,
