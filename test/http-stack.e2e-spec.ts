@@ -116,7 +116,7 @@ describe.each(['fastify', 'express'] as const)('HTTP stack on %s', (adapter) => 
 
     expect(res.status).toBeLessThan(300);
     expect(res.headers['access-control-allow-origin']).toBe('https://dashboard.example');
-    const simple = await t.http().get('/health').set('Origin', 'https://dashboard.example');
+    const simple = await t.http().get('/health/ready').set('Origin', 'https://dashboard.example');
     expect(simple.headers['access-control-expose-headers']?.toLowerCase()).toContain('x-request-id');
   });
 

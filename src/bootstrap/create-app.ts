@@ -9,7 +9,7 @@ import type { AppConfig } from '../config/app-config.schema';
 import { ApiKeyAuth } from '../common/auth/api-key-auth';
 import { requestIdFromHeaders } from '../common/http/request-id';
 import { AuthenticatedWsAdapter } from '../events/authenticated-ws.adapter';
-import { configureExpress, configureFastify, expressErrorTail } from './http-hooks';
+import { configureExpress, configureFastify, expressErrorTail, serverWithLiveness } from './http-hooks';
 import { mountOpenApi } from './openapi';
 import { loadPlugins } from '../plugins/plugin-loader';
 import { PluginsModule } from '../plugins/plugins.module';
@@ -46,6 +46,7 @@ export async function createApp(
             return503OnClosing: true,
             forceCloseConnections: 'idle',
             genReqId: (req: unknown) => requestIdFromHeaders(req as IncomingMessage),
+            serverFactory: serverWithLiveness,
           }),
           { bufferLogs: true },
         );

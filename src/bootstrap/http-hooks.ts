@@ -5,7 +5,8 @@ import type { Request, Response, NextFunction } from 'express';
 import compression from 'compression';
 import fastifyCompress from '@fastify/compress';
 import type { AppConfig } from '../config/app-config.schema';
-import { ensureRequestId } from '../common/http/request-id';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { REQUEST_ID_HEADER, ensureRequestId } from '../common/http/request-id';
 import { MetricsService } from '../common/metrics/metrics.service';
 import { renderError } from '../common/errors/error-response';
 
@@ -17,6 +18,30 @@ import { renderError } from '../common/errors/error-response';
  */
 
 const COMPRESS_THRESHOLD = 1024;
+
+/**
+ * Liveness (`GET /health`) answers from the HTTP server itself, outside Nest's routing pipeline: probes
+ * hit it constantly, it does no I/O, and it must answer even when the rest of the stack is saturated.
+ * It is documented in the OpenAPI document by openapi.ts.
+ */
+export const LIVENESS_BODY = JSON.stringify({ status: 'healthy' });
+const LIVENESS_LENGTH = String(Buffer.byteLength(LIVENESS_BODY));
+
+/** Fastify's serverFactory: liveness is answered by the Node server, everything else goes to Fastify. */
+export function serverWithLiveness(handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
+  return createServer((req, res) => {
+    if (req.method === 'GET' && (req.url === '/health' || req.url === '/health/')) {
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': LIVENESS_LENGTH,
+        [REQUEST_ID_HEADER]: ensureRequestId(req),
+      });
+      res.end(LIVENESS_BODY);
+      return;
+    }
+    handler(req, res);
+  });
+}
 
 export async function configureFastify(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   const metrics = app.get(MetricsService);
@@ -59,6 +84,10 @@ export function configureExpress(app: NestExpressApplication, config: AppConfig)
     next();
   });
   app.use(compression({ threshold: COMPRESS_THRESHOLD }));
+  app.use('/health', (req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'GET' || (req.path !== '/' && req.path !== '')) return next();
+    res.type('application/json').send(LIVENESS_BODY);
+  });
   app.useBodyParser('json', { limit: config.body_limit_bytes });
   app.useBodyParser('urlencoded', { limit: config.body_limit_bytes, extended: true });
 }

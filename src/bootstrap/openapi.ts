@@ -43,6 +43,24 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     operationIdFactory: (controllerKey, methodKey) =>
       `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
+  document.paths['/health'] = {
+    get: {
+      operationId: 'Health_liveness',
+      summary: 'Liveness: the process answers (no I/O)',
+      tags: ['health'],
+      security: [],
+      responses: {
+        '200': {
+          description: 'Alive',
+          content: {
+            'application/json': {
+              schema: { type: 'object', properties: { status: { type: 'string', example: 'healthy' } } },
+            },
+          },
+        },
+      },
+    },
+  };
   document.components = document.components ?? {};
   document.components.schemas = { ...document.components.schemas, ErrorResponse: ERROR_SCHEMA };
   for (const path of Object.values(document.paths)) {

@@ -9,7 +9,7 @@ import { DatabaseProbe } from '../database/database-probe';
 import { EventRelay } from '../events/event-relay';
 import { EventsGateway } from '../events/events.gateway';
 import { PLATFORM_VERSION } from '../version';
-import { DetailedHealthDto, LivenessDto, ReadinessDto } from './health.dto';
+import { DetailedHealthDto, ReadinessDto } from './health.dto';
 import { HealthIndicators } from './health-indicators';
 
 interface StatusResponse {
@@ -29,13 +29,6 @@ export class HealthController {
     private readonly tasks: PeriodicTasks,
     private readonly indicators: HealthIndicators,
   ) {}
-
-  @Get()
-  @ApiOperation({ summary: 'Liveness: the process answers (no I/O)' })
-  @ApiOkResponse({ type: LivenessDto })
-  liveness(): LivenessDto {
-    return { status: 'healthy' };
-  }
 
   @Get('ready')
   @ApiOperation({ summary: 'Readiness: the database answers and the instance is not shutting down' })
