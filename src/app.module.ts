@@ -11,6 +11,8 @@ import { SettingsModule } from './settings/settings.module';
 import { RegistryModule } from './registry/registry.module';
 import { ProvidersModule } from './providers/providers.module';
 import { TrainingModule } from './training/training.module';
+import { InferenceModule } from './inference/inference.module';
+import { EnsemblesModule } from './ensembles/ensembles.module';
 import { loggerOptions } from './bootstrap/logger-options';
 import { GracefulShutdown } from './bootstrap/graceful-shutdown';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -40,6 +42,8 @@ export class AppModule {
         ProvidersModule,
         TrainingModule,
         WebhooksModule,
+        InferenceModule,
+        EnsemblesModule,
         ...extra,
       ],
       providers: [GracefulShutdown],

@@ -1,6 +1,7 @@
 import { Foundation1764230400000 } from './1764230400000-foundation';
 import { Registry1764230500000 } from './1764230500000-registry';
 import { Training1764230600000 } from './1764230600000-training';
+import { Inference1764230700000 } from './1764230700000-inference';
 import { Settings1764230800000 } from './1764230800000-settings';
 import { Webhooks1764230900000 } from './1764230900000-webhooks';
 
@@ -9,6 +10,7 @@ export const ALL_MIGRATIONS = [
   Foundation1764230400000,
   Registry1764230500000,
   Training1764230600000,
+  Inference1764230700000,
   Settings1764230800000,
   Webhooks1764230900000,
 ];

@@ -1,0 +1,84 @@
+import { Body, Controller, Headers, HttpCode, Param, Post, Req } from '@nestjs/common';
+import {
+  ApiBadGatewayResponse,
+  ApiGatewayTimeoutResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { requestIdOf } from '../common/http/request-id';
+import { PredictBatchRequestDto, PredictRequestDto, PredictResponseDto } from './inference.dto';
+import { PredictionService, type PredictOutcome } from './prediction.service';
+
+export const SUBJECT_HEADER = 'x-artenic-subject';
+
+/** One response item per row: the reference's fields plus who answered, how fast, and the record id. */
+export function toPredictResponses(o: PredictOutcome): PredictResponseDto[] {
+  return o.rows.map((prediction, i) => ({
+    prediction,
+    model_id: o.model_id,
+    model_version: o.model_version,
+    service: o.service,
+    timestamp: o.timestamp,
+    latency_ms: o.latency_ms,
+    prediction_id: o.prediction_ids[i]!,
+    ...(o.variant ? { variant: o.variant } : {}),
+    ...(o.ab_test_id ? { ab_test_id: o.ab_test_id } : {}),
+    ...(o.ensemble_id ? { ensemble_id: o.ensemble_id, ensemble_version: o.ensemble_version, members: o.members } : {}),
+  }));
+}
+
+@ApiTags('inference')
+@Controller('api/v1/services')
+export class InferenceController {
+  constructor(private readonly predictions: PredictionService) {}
+
+  @Post(':service/predict')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Predict with the model (or ensemble) serving the service' })
+  @ApiOkResponse({ type: PredictResponseDto })
+  @ApiNotFoundResponse({ description: 'No model serves the service, or the pinned model_id is unknown.' })
+  @ApiBadGatewayResponse({ description: 'A remote model server failed.' })
+  @ApiServiceUnavailableResponse({ description: 'Circuit open, gateway overloaded or ensemble quorum unmet.' })
+  @ApiGatewayTimeoutResponse({ description: 'A remote model server did not answer in time.' })
+  async predict(
+    @Param('service') service: string,
+    @Body() body: PredictRequestDto,
+    @Headers(SUBJECT_HEADER) subjectHeader: string | undefined,
+    @Req() req: unknown,
+  ): Promise<PredictResponseDto> {
+    const outcome = await this.predictions.predict({
+      service,
+      rows: [body.data],
+      modelId: body.model_id,
+      subject: subjectHeader || body.subject || requestIdOf(req),
+      request: { data: body.data },
+    });
+    return toPredictResponses(outcome)[0]!;
+  }
+
+  @Post(':service/predict_batch')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Predict a batch in one model call (a list of predict results, in order)' })
+  @ApiOkResponse({ type: [PredictResponseDto] })
+  @ApiNotFoundResponse({ description: 'No model serves the service.' })
+  @ApiPayloadTooLargeResponse({ description: 'More rows than ARTENIC_INFERENCE__MAX_BATCH_SIZE.' })
+  async predictBatch(
+    @Param('service') service: string,
+    @Body() body: PredictBatchRequestDto,
+    @Headers(SUBJECT_HEADER) subjectHeader: string | undefined,
+    @Req() req: unknown,
+  ): Promise<PredictResponseDto[]> {
+    const outcome = await this.predictions.predict({
+      service,
+      rows: body.batch,
+      modelId: body.model_id,
+      subject: subjectHeader || body.subject || requestIdOf(req),
+      request: { batch: body.batch },
+    });
+    return toPredictResponses(outcome);
+  }
+}

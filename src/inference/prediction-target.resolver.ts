@@ -1,0 +1,64 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DomainError } from '../common/errors/domain-error';
+import { MODEL_REGISTRY, type ModelRegistry, type ModelVersionView } from '../registry/model-registry.port';
+import { PredictionRouters, type RouteRequest } from './routing/prediction-routing.port';
+import { EnsembleRunners } from './routing/ensemble-runner.port';
+
+export type PredictionTarget =
+  | { kind: 'model'; version: ModelVersionView; variant?: string; ab_test_id?: string }
+  | { kind: 'ensemble'; ensemble_id: string; ensemble_version?: number; variant?: string; ab_test_id?: string };
+
+/**
+ * Decides who answers a service call; the order is documented on PredictionRouters (explicit model_id,
+ * then routers, then the service's production ensemble, then its production model version).
+ */
+@Injectable()
+export class PredictionTargetResolver {
+  constructor(
+    @Inject(MODEL_REGISTRY) private readonly registry: ModelRegistry,
+    private readonly routers: PredictionRouters,
+    private readonly ensembles: EnsembleRunners,
+  ) {}
+
+  async resolve(request: RouteRequest, modelId?: string | null): Promise<PredictionTarget> {
+    if (modelId) return { kind: 'model', version: await this.registry.resolve(modelId) };
+    const decision = await this.routers.route(request);
+    if (decision?.model_id) {
+      const version = await this.registry.resolve(decision.model_id);
+      return { kind: 'model', version, variant: decision.variant, ab_test_id: decision.ab_test_id };
+    }
+    if (decision?.ensemble_id) {
+      return {
+        kind: 'ensemble',
+        ensemble_id: decision.ensemble_id,
+        ensemble_version: decision.ensemble_version,
+        variant: decision.variant,
+        ab_test_id: decision.ab_test_id,
+      };
+    }
+    const ensemble = await this.ensembles.servingEnsemble(request.service);
+    if (ensemble) return { kind: 'ensemble', ensemble_id: ensemble.id, ensemble_version: ensemble.version };
+    const version = await this.registry.productionVersionForService(request.service);
+    if (version) return { kind: 'model', version };
+    throw new DomainError(
+      'not_found',
+      'SERVICE_NOT_FOUND',
+      `no model serves '${request.service}': promote a version of a model with service '${request.service}' to production`,
+      { service: request.service },
+    );
+  }
+
+  /** A specific version of the model serving a service (OIP `/versions/{v}`): `<model name>_v<v>`. */
+  async versionOfService(service: string, version: string): Promise<ModelVersionView> {
+    const current = await this.registry.productionVersionForService(service);
+    const name = current?.name ?? service;
+    const found = await this.registry.resolve(`${name}_v${version}`);
+    if (found.service !== service) {
+      throw new DomainError('not_found', 'MODEL_VERSION_NOT_FOUND', `service '${service}' has no version ${version}`, {
+        service,
+        version,
+      });
+    }
+    return found;
+  }
+}

@@ -1,0 +1,126 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Counter } from 'prom-client';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { APP_CONFIG } from '../../config/config.module';
+import type { AppConfig } from '../../config/app-config.schema';
+import { TransactionRunner } from '../../database/transaction-runner';
+import { PeriodicTasks } from '../../common/periodic/periodic-tasks';
+import { MetricsService } from '../../common/metrics/metrics.service';
+import { EventOutbox } from '../../events/event-outbox';
+import { PredictionRecordEntity } from './prediction-record.entity';
+
+export type PredictionRecord = Omit<PredictionRecordEntity, 'inputs' | 'outputs'> & {
+  inputs: Record<string, unknown> | null;
+  outputs: Record<string, unknown> | null;
+};
+
+/**
+ * Records predictions off the request path: the request only appends to an in-memory buffer; a periodic
+ * flush (every `record_flush_ms`, or as soon as `record_flush_rows` are waiting) writes them as one
+ * multi-row INSERT, together with ONE aggregate `inference` event (`predictions.recorded`: counts, errors
+ * and mean latency per service and model) in the same transaction. Per-request events would flood the
+ * outbox and every WebSocket client; the aggregate is what a dashboard needs. The buffer is flushed at
+ * shutdown; if the database is down the rows wait, up to `record_buffer_max` (oldest dropped and counted).
+ */
+@Injectable()
+export class PredictionRecorder implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger('PredictionRecorder');
+  private buffer: PredictionRecord[] = [];
+  private flushing: Promise<void> | undefined;
+  private readonly dropped: Counter;
+  private written = 0;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly tx: TransactionRunner,
+    private readonly outbox: EventOutbox,
+    private readonly tasks: PeriodicTasks,
+    metrics: MetricsService,
+  ) {
+    this.dropped = new Counter({
+      name: 'artenic_prediction_records_dropped_total',
+      help: 'Prediction records dropped because the buffer was full while the database lagged.',
+      registers: [metrics.registry],
+    });
+  }
+
+  onModuleInit(): void {
+    this.tasks.register('inference.recorder', () => this.flush(), {
+      intervalMs: this.config.inference.record_flush_ms,
+    });
+  }
+
+  record(records: PredictionRecord[]): void {
+    this.buffer.push(...records);
+    const overflow = this.buffer.length - this.config.inference.record_buffer_max;
+    if (overflow > 0) {
+      this.buffer.splice(0, overflow);
+      this.dropped.inc(overflow);
+    }
+    if (this.buffer.length >= this.config.inference.record_flush_rows) void this.flush();
+  }
+
+  stats(): Record<string, number> {
+    return { buffered: this.buffer.length, written: this.written };
+  }
+
+  /** Writes everything buffered so far (resolves once it is committed). */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.buffer.length === 0) return;
+    this.flushing = this.drain().finally(() => {
+      this.flushing = undefined;
+    });
+    await this.flushing;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.flush().catch((e: Error) => this.logger.error(`final flush failed: ${e.message}`));
+  }
+
+  private async drain(): Promise<void> {
+    while (this.buffer.length > 0) {
+      const chunk = this.buffer.splice(0, this.config.inference.record_flush_rows);
+      try {
+        await this.write(chunk);
+        this.written += chunk.length;
+      } catch (error) {
+        this.buffer.unshift(...chunk);
+        this.logger.warn(`prediction records not written (${chunk.length} kept): ${(error as Error).message}`);
+        throw error;
+      }
+    }
+  }
+
+  private write(chunk: PredictionRecord[]): Promise<void> {
+    return this.tx.run(async (manager) => {
+      await manager.createQueryBuilder().insert().into(PredictionRecordEntity).values(chunk as Array<QueryDeepPartialEntity<PredictionRecordEntity>>).execute();
+      await this.outbox.append(manager, {
+        topic: 'inference',
+        type: 'predictions.recorded',
+        subject: null,
+        data: { window: summarize(chunk) },
+      });
+    });
+  }
+}
+
+function summarize(chunk: PredictionRecord[]): Array<Record<string, unknown>> {
+  const groups = new Map<string, { service: string; target: string; count: number; errors: number; latency: number }>();
+  for (const r of chunk) {
+    const target = r.ensemble_id ? `${r.ensemble_id}@v${r.ensemble_version}` : (r.model_id ?? '');
+    const key = `${r.service}\u0000${target}`;
+    const g = groups.get(key) ?? { service: r.service, target, count: 0, errors: 0, latency: 0 };
+    g.count += 1;
+    g.errors += r.error_code ? 1 : 0;
+    g.latency += r.latency_ms;
+    groups.set(key, g);
+  }
+  return [...groups.values()].map((g) => ({
+    service: g.service,
+    target: g.target,
+    predictions: g.count,
+    errors: g.errors,
+    mean_latency_ms: Math.round((g.latency / g.count) * 1000) / 1000,
+  }));
+}

@@ -1,0 +1,50 @@
+import { DomainError } from '../../common/errors/domain-error';
+
+/**
+ * A counting semaphore with a bounded queue: at most `limit` model executions run at once, up to `maxQueue`
+ * wait in FIFO order, and beyond that a request is refused at once (503) instead of piling up latency.
+ */
+export class ConcurrencyLimiter {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    private readonly limit: number,
+    private readonly maxQueue: number,
+  ) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    await this.acquire();
+    try {
+      return await work();
+    } finally {
+      this.releaseSlot();
+    }
+  }
+
+  stats(): { active: number; queued: number; limit: number } {
+    return { active: this.active, queued: this.waiting.length, limit: this.limit };
+  }
+
+  private acquire(): Promise<void> {
+    if (this.active < this.limit) {
+      this.active += 1;
+      return Promise.resolve();
+    }
+    if (this.waiting.length >= this.maxQueue) {
+      return Promise.reject(
+        new DomainError('unavailable', 'INFERENCE_OVERLOADED', 'too many predictions in flight; retry shortly', {
+          active: this.active,
+          queued: this.waiting.length,
+        }, { 'Retry-After': '1' }),
+      );
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private releaseSlot(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.active -= 1;
+  }
+}
