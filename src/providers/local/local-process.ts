@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 /*
@@ -34,6 +34,21 @@ export function spawnJobGroup(options: {
     return { pid: child.pid };
   } finally {
     closeSync(log);
+  }
+}
+
+/**
+ * True while the wrapper process runs. A zombie counts as gone: after a platform crash the wrapper may be
+ * re-parented to an init that never reaps it.
+ */
+export function processAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && existsSync('/proc/self/stat')) return false;
+    return groupAlive(pid); // no procfs (macOS): signal 0
   }
 }
 

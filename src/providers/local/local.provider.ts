@@ -17,7 +17,7 @@ import type {
   ProviderJobStatus,
   TrainingProvider,
 } from '../training-provider.port';
-import { groupAlive, killGroup, readExitCode, spawnJobGroup } from './local-process';
+import { killGroup, processAlive, readExitCode, spawnJobGroup } from './local-process';
 
 interface LocalState extends Record<string, unknown> {
   host: string;
@@ -126,7 +126,7 @@ export class LocalProvider implements TrainingProvider {
     const exited = await this.exitStatus(state);
     if (exited) return exited;
     if (state.pid === null) return { state: 'provisioning' };
-    if (state.host === this.host && !groupAlive(state.pid)) {
+    if (state.host === this.host && !processAlive(state.pid)) {
       // The wrapper writes the exit file before it exits: look once more to close the race.
       return (await this.exitStatus(state)) ?? { state: 'lost', message: 'the local process is gone and left no exit code' };
     }
@@ -177,12 +177,14 @@ export class LocalProvider implements TrainingProvider {
   /** Idempotent per (job, attempt); refuses with a capacity error when this host runs its maximum. */
   private async acquireSlot(jobId: string, attempt: number): Promise<void> {
     const p = (n: number) => this.dialect.param(n);
+    // Typed placeholders: PostgreSQL cannot infer one type for a parameter used in several places.
+    const [job, att, host, max] = [`CAST(${p(1)} AS varchar)`, `CAST(${p(2)} AS integer)`, `CAST(${p(3)} AS varchar)`, `CAST(${p(4)} AS integer)`];
     const inserted = this.dialect.rows<{ job_id: string }>(
       await this.dataSource.query(
         `INSERT INTO local_job_slots (job_id, attempt, host, acquired_at)
-         SELECT ${p(1)}, ${p(2)}, ${p(3)}, ${this.dialect.now}
-         WHERE NOT EXISTS (SELECT 1 FROM local_job_slots WHERE job_id = ${p(1)} AND attempt = ${p(2)})
-           AND (SELECT COUNT(*) FROM local_job_slots WHERE host = ${p(3)}) < ${p(4)}
+         SELECT ${job}, ${att}, ${host}, ${this.dialect.now}
+         WHERE NOT EXISTS (SELECT 1 FROM local_job_slots WHERE job_id = ${job} AND attempt = ${att})
+           AND (SELECT COUNT(*) FROM local_job_slots WHERE host = ${host}) < ${max}
          RETURNING job_id`,
         this.dialect.dialect === 'postgres'
           ? [jobId, attempt, this.host, this.config.local.max_concurrent_jobs]
