@@ -199,7 +199,7 @@ export const appConfigSchema = z.object({
     /** Jobs claimed per statement; a tick claims batches until no due job is left. */
     poll_batch_size: envNumber(z.number().int().min(1).max(10000), 500),
     /** Provider calls in flight per tick. */
-    poll_concurrency: envNumber(z.number().int().min(1).max(256), 16),
+    poll_concurrency: envNumber(z.number().int().min(1).max(256), 8),
     lease_seconds: envNumber(z.number().int().min(1), 120),
     /** Seconds between two status polls of a job that did not change. */
     status_interval_seconds: envNumber(z.number().min(0), 5),
