@@ -16,6 +16,7 @@ import { EnsemblesModule } from './ensembles/ensembles.module';
 import { loggerOptions } from './bootstrap/logger-options';
 import { GracefulShutdown } from './bootstrap/graceful-shutdown';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { BudgetsModule } from './budgets/budgets.module';
 
 /** Probes and scrapes: not access-logged (they would drown the log) and kept off the middleware path. */
 const UNLOGGED = [
@@ -42,6 +43,7 @@ export class AppModule {
         ProvidersModule,
         TrainingModule,
         WebhooksModule,
+        BudgetsModule,
         InferenceModule,
         EnsemblesModule,
         ...extra,

@@ -4,6 +4,7 @@ import { Training1764230600000 } from './1764230600000-training';
 import { Inference1764230700000 } from './1764230700000-inference';
 import { Settings1764230800000 } from './1764230800000-settings';
 import { Webhooks1764230900000 } from './1764230900000-webhooks';
+import { Budgets1764230950000 } from './1764230950000-budgets';
 
 /** Every migration, in order. Each domain appends its own. */
 export const ALL_MIGRATIONS = [
@@ -13,4 +14,5 @@ export const ALL_MIGRATIONS = [
   Inference1764230700000,
   Settings1764230800000,
   Webhooks1764230900000,
+  Budgets1764230950000,
 ];
