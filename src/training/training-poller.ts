@@ -41,8 +41,16 @@ export class TrainingPoller implements OnApplicationBootstrap {
     });
   }
 
-  /** Runs batches until no due job is left; returns how many jobs were stepped. */
+  /**
+   * Runs batches until no due job is left; returns how many jobs were stepped. Two batch loops run side
+   * by side so that one batch's claim and load overlap the other's provider calls and release.
+   */
   async tick(signal?: AbortSignal): Promise<number> {
+    const loops = await Promise.all([this.loop(signal), this.loop(signal)]);
+    return loops[0] + loops[1];
+  }
+
+  private async loop(signal?: AbortSignal): Promise<number> {
     const batchSize = this.config.training.poll_batch_size;
     let total = 0;
     for (let batch = 0; batch < 1000 && !signal?.aborted; batch++) {
@@ -87,7 +95,9 @@ export class TrainingPoller implements OnApplicationBootstrap {
         results.set(claimed.job.id, await this.step(claimed, now));
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.config.training.poll_concurrency, jobs.length) }, worker));
+    // Half the configured concurrency per loop: two loops run at once.
+    const workers = Math.max(1, Math.ceil(this.config.training.poll_concurrency / 2));
+    await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, worker));
     await this.releaseUnchanged(jobs, results);
   }
 
@@ -112,10 +122,11 @@ export class TrainingPoller implements OnApplicationBootstrap {
         this.recordClaims(chunk),
       ]);
       const byId = new Map(jobs.map((j) => [j.id, j]));
+      const byAttempt = new Map(attempts.map((a) => [`${a.job_id}/${a.attempt}`, a]));
       for (const claim of chunk) {
         const job = byId.get(claim.id);
         if (!job || Number(job.lease_token) !== claim.lease_token) continue;
-        const attempt = attempts.find((a) => a.job_id === job.id && a.attempt === job.attempt);
+        const attempt = byAttempt.get(`${job.id}/${job.attempt}`);
         out.push({ job, token: claim.lease_token, pollId: pollIds.get(claim.id) ?? null, attempt });
       }
     }
