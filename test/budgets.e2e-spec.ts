@@ -292,6 +292,21 @@ describe('budgets', () => {
     ]);
     expectAddsUp(spending, await ledgerSum('warned'));
   });
+
+  it('releases a reservation when its job ends', async () => {
+    const c = trainingClient(t);
+    const budget = await createBudget({ scope: 'service', scope_value: 'released', limit_eur: 100 });
+    const res = await c.dispatch({ service: 'released', ...GPU_30_EUR });
+    const before = await spendingOf(budget.id);
+
+    const cancel = await t.http().post(`/api/v1/training/${res.body.job_id as string}/cancel`);
+
+    expect(cancel.status).toBe(200);
+    expect(before.spent + before.reserved).toBe(30 * EUR);
+    const after = await spendingOf(budget.id);
+    expect(after.reserved).toBe(0);
+    expectAddsUp(after, await ledgerSum('released'));
+  });
 });
 
 describe('budgets: platform default enforcement mode', () => {

@@ -1,4 +1,4 @@
-import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Agent, request } from 'undici';
@@ -81,18 +81,18 @@ function describe(error: unknown, timeoutMs: number): string {
 
 /** A `dns.lookup` replacement for sockets that fails when any resolved address is private. */
 const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
-  dnsLookup(hostname, { ...(options as LookupOptions), all: true }, (error, addresses: LookupAddress[]) => {
+  dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
     if (error) return callback(error, '', 0);
     const refused = addresses.find((a) => isPrivateAddress(a.address));
     if (refused) {
       const err = new TargetRefusedError(`${hostname} resolves to ${refused.address}, a private address`);
-      return callback(err as NodeJS.ErrnoException, '', 0);
+      return callback(err, '', 0);
     }
-    if ((options as LookupOptions).all) {
+    if (options.all) {
       return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
     }
     const first = addresses[0];
-    if (!first) return callback(new Error(`${hostname} has no address`) as NodeJS.ErrnoException, '', 0);
+    if (!first) return callback(new Error(`${hostname} has no address`), '', 0);
     return callback(null, first.address, first.family);
   });
 };

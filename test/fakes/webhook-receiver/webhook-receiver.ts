@@ -38,12 +38,12 @@ export class FakeWebhookReceiver {
   ) {}
 
   static async start(): Promise<FakeWebhookReceiver> {
-    let receiver: FakeWebhookReceiver | undefined;
-    const server = createServer((req, res) => void receiver?.handle(req, res));
+    const holder: { receiver?: FakeWebhookReceiver } = {};
+    const server = createServer((req, res) => void holder.receiver?.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    receiver = new FakeWebhookReceiver(server, `http://127.0.0.1:${port}/hook`);
-    return receiver;
+    holder.receiver = new FakeWebhookReceiver(server, `http://127.0.0.1:${port}/hook`);
+    return holder.receiver;
   }
 
   setMode(mode: ReceiverMode): void {
