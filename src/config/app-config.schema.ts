@@ -38,6 +38,7 @@ const openstackSection = (preset: {
   default_flavor: string;
   network_name: string;
   image_name: string;
+  price_catalog_url: string;
   price_currency: string;
 }) =>
   envSection({
@@ -66,7 +67,7 @@ const openstackSection = (preset: {
     /** Account Temp-URL key: machines read and write their run's objects through signed, expiring URLs. */
     temp_url_key: z.string().default(''),
     /** Price source: OVH's public catalog URL, or a JSON price list (`{"flavor": hourly}`) for Infomaniak. */
-    price_catalog_url: z.string().default(''),
+    price_catalog_url: z.string().default(preset.price_catalog_url),
     price_list: envJson(z.record(z.string(), z.number().min(0))).default({}),
     price_currency: z.string().length(3).default(preset.price_currency),
     ...cloudCalls,
@@ -247,6 +248,8 @@ export const appConfigSchema = z.object({
     max_queue: envNumber(z.number().int().min(0), 1024),
     onnx_intra_op_threads: envNumber(z.number().int().min(1), 1),
     warm_on_promotion: envBool(true),
+    /** How long a service → production version answer is reused (cleared by every lifecycle event); 0 = off. */
+    resolution_cache_ms: envNumber(nonNegativeInt, 1000),
     record_flush_ms: envNumber(z.number().int().min(10), 1000),
     record_flush_rows: envNumber(z.number().int().min(1).max(2000), 500),
     /** Records kept in memory while the database is slow; beyond it the oldest are dropped and counted. */
@@ -458,6 +461,7 @@ export const appConfigSchema = z.object({
     default_flavor: 'b2-30',
     network_name: 'Ext-Net',
     image_name: 'Ubuntu 22.04',
+    price_catalog_url: 'https://eu.api.ovh.com/1.0/order/catalog/public/cloud?ovhSubsidiary=FR',
     price_currency: 'EUR',
   }),
   infomaniak: openstackSection({
@@ -466,6 +470,7 @@ export const appConfigSchema = z.object({
     default_flavor: 'a4-ram8-disk0',
     network_name: 'ext-net1',
     image_name: 'Ubuntu 22.04 LTS Jammy Jellyfish',
+    price_catalog_url: '',
     price_currency: 'EUR',
   }),
   hetzner: envSection({

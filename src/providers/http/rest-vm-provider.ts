@@ -108,7 +108,7 @@ export abstract class RestVmProvider implements TrainingProvider {
       existing ??
       (await this.createMachine(spec, {
         name,
-        script: this.script(spec, layout),
+        script: await this.script(spec, layout),
         env: { ...spec.env, ...(this.deps.storage_env ?? {}) },
         region: spec.region,
         instance_type: instanceType,
@@ -210,7 +210,12 @@ export abstract class RestVmProvider implements TrainingProvider {
     };
   }
 
-  protected script(spec: LaunchSpec, layout: RunLayout): string {
+  /** How the machine moves files; per run where the cloud signs URLs for the run's objects (Swift). */
+  protected runShell(_spec: LaunchSpec, _layout: RunLayout): Promise<ObjectStoreShell> {
+    return Promise.resolve(this.deps.shell);
+  }
+
+  protected async script(spec: LaunchSpec, layout: RunLayout): Promise<string> {
     return renderBootstrapScript({
       job_id: spec.job_id,
       attempt: spec.attempt,
@@ -220,7 +225,7 @@ export abstract class RestVmProvider implements TrainingProvider {
       resume_from: spec.resume_from,
       ...layout,
       max_runtime_seconds: spec.max_runtime_seconds,
-      store: this.deps.shell,
+      store: await this.runShell(spec, layout),
       poweroff: this.poweroff,
     });
   }
