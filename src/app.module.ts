@@ -10,6 +10,7 @@ import { HealthModule } from './health/health.module';
 import { SettingsModule } from './settings/settings.module';
 import { RegistryModule } from './registry/registry.module';
 import { ProvidersModule } from './providers/providers.module';
+import { RestCloudProvidersModule } from './providers/rest-cloud-providers.module';
 import { TrainingModule } from './training/training.module';
 import { InferenceModule } from './inference/inference.module';
 import { EnsemblesModule } from './ensembles/ensembles.module';
@@ -41,6 +42,7 @@ export class AppModule {
         SettingsModule,
         RegistryModule,
         ProvidersModule,
+        RestCloudProvidersModule,
         TrainingModule,
         WebhooksModule,
         BudgetsModule,
