@@ -6,6 +6,7 @@ import type { AppConfig } from '../config/app-config.schema';
 import { buildDataSourceOptions } from './data-source-options';
 import { parseDatabaseUrl, redactUrl } from './database-url';
 import { runMigrations } from './migrate';
+import { serializeSqliteUnitsOfWork } from './sqlite-units-of-work';
 import { SqlDialect } from './sql-dialect';
 import { TransactionRunner } from './transaction-runner';
 import { DatabaseProbe } from './database-probe';
@@ -33,6 +34,7 @@ const logger = new Logger('Database');
         const dataSource = new DataSource(options);
         try {
           await dataSource.initialize();
+          if (dataSource.options.type === 'better-sqlite3') serializeSqliteUnitsOfWork(dataSource);
           await runMigrations(dataSource, logger);
         } catch (error) {
           if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
