@@ -1,4 +1,5 @@
 'use strict';
+/* global URL, setTimeout */
 /*
  * One training poller tick over 10,000 running mock jobs on PostgreSQL: how long it takes and how many
  * SQL statements it sends (batched claims and releases, not one query per job). Needs a build:

@@ -16,7 +16,8 @@ function groupMembers(pgid: number): number[] {
     .map((f) => Number(f[0]));
 }
 
-const pgidOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[2]);
+const pgidOf = (pid: number) =>
+  Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[2]);
 
 jest.setTimeout(30_000);
 
@@ -26,7 +27,11 @@ describe('training with the local provider', () => {
 
   beforeAll(async () => {
     t = await startApp({
-      env: { ARTENIC_TRAINING__POLL_INTERVAL_MS: '100', ARTENIC_TRAINING__STATUS_INTERVAL_SECONDS: '0.1', ARTENIC_LOCAL__KILL_GRACE_MS: '500' },
+      env: {
+        ARTENIC_TRAINING__POLL_INTERVAL_MS: '100',
+        ARTENIC_TRAINING__STATUS_INTERVAL_SECONDS: '0.1',
+        ARTENIC_LOCAL__KILL_GRACE_MS: '500',
+      },
     });
     c = trainingClient(t);
   });
@@ -39,20 +44,28 @@ describe('training with the local provider', () => {
       service: 'exam-pass',
       model: 'exam-pass-logreg',
       provider: 'local',
-      config: { entry_point: 'examples/train_tabular/train.js', hyperparameters: { epochs: 300, learning_rate: 0.1 } },
+      config: {
+        entry_point: 'examples/train_tabular/train.js',
+        hyperparameters: { epochs: 300, learning_rate: 0.1 },
+      },
     });
     const jobId = res.body.job_id as string;
     const done = await eventually(
       () => {
-        const statuses = socket.events().filter((e) => e._topic === 'training' && e.job_id === jobId).map((e) => String(e.status));
-        if (!statuses.includes('completed') && !statuses.includes('failed')) throw new Error(`events so far: ${statuses.join(',')}`);
+        const statuses = socket
+          .events()
+          .filter((e) => e._topic === 'training' && e.job_id === jobId)
+          .map((e) => String(e.status));
+        if (!statuses.includes('completed') && !statuses.includes('failed'))
+          throw new Error(`events so far: ${statuses.join(',')}`);
         return statuses;
       },
       { timeoutMs: 20_000 },
     );
     const job = await eventually(async () => {
       const current = await c.job(jobId);
-      if (!current.model_version_id && !current.registration_error) throw new Error('model not registered yet');
+      if (!current.model_version_id && !current.registration_error)
+        throw new Error('model not registered yet');
       return current;
     });
     const logs = await t.http().get(`/api/v1/training/${jobId}/logs?tail=3`);
@@ -67,13 +80,24 @@ describe('training with the local provider', () => {
     expect(logs.text).toContain('done: accuracy=');
     expect(logs.text.trim().split('\n')).toHaveLength(3);
     expect(model.status).toBe(200);
-    expect(model.body).toMatchObject({ name: 'exam-pass-logreg', training_job_id: jobId, serving: { runtime: 'onnx', artifact: 'model.onnx' } });
-    expect((artifacts.body as Array<{ path: string }>).map((a) => a.path).sort()).toEqual(['metrics.json', 'model.onnx']);
+    expect(model.body).toMatchObject({
+      name: 'exam-pass-logreg',
+      training_job_id: jobId,
+      serving: { runtime: 'onnx', artifact: 'model.onnx' },
+    });
+    expect((artifacts.body as Array<{ path: string }>).map((a) => a.path).sort()).toEqual([
+      'metrics.json',
+      'model.onnx',
+    ]);
   });
 
   it('passes hyperparameters and the output dir as environment variables, and fails on a non-zero exit', async () => {
-    const script = 'echo "lr=$ARTENIC_HP_LEARNING_RATE hp=$ARTENIC_HYPERPARAMETERS out=$ARTENIC_OUTPUT_DIR"; exit 3';
-    const res = await c.dispatch({ provider: 'local', config: { command: ['sh', '-c', script], hyperparameters: { learning_rate: 0.01 } } });
+    const script =
+      'echo "lr=$ARTENIC_HP_LEARNING_RATE hp=$ARTENIC_HYPERPARAMETERS out=$ARTENIC_OUTPUT_DIR"; exit 3';
+    const res = await c.dispatch({
+      provider: 'local',
+      config: { command: ['sh', '-c', script], hyperparameters: { learning_rate: 0.01 } },
+    });
 
     const failed = await c.until(res.body.job_id, 'failed', 10_000);
     const logs = await t.http().get(`/api/v1/training/${res.body.job_id}/logs`);
@@ -119,7 +143,11 @@ describe('local provider concurrency limit (counted in the database)', () => {
 
   beforeAll(async () => {
     t = await startApp({
-      env: { ARTENIC_TRAINING__POLL_INTERVAL_MS: '100', ARTENIC_TRAINING__STATUS_INTERVAL_SECONDS: '0.1', ARTENIC_LOCAL__MAX_CONCURRENT_JOBS: '1' },
+      env: {
+        ARTENIC_TRAINING__POLL_INTERVAL_MS: '100',
+        ARTENIC_TRAINING__STATUS_INTERVAL_SECONDS: '0.1',
+        ARTENIC_LOCAL__MAX_CONCURRENT_JOBS: '1',
+      },
     });
     c = trainingClient(t);
   });

@@ -12,13 +12,22 @@ jest.setTimeout(180_000);
 const TERMINAL = ['completed', 'failed', 'cancelled'];
 
 async function post(url: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 /** The mock behaviour of job i: most complete, some fail, some are preempted spot jobs that recover. */
 function mockJob(i: number): Record<string, unknown> {
-  if (i % 10 === 0) return { is_spot: true, instance_type: 'mock-gpu-a100', config: { mock: { duration_seconds: 0.4, preempt_at_seconds: 0.2, preempt_attempts: 1 } } };
+  if (i % 10 === 0)
+    return {
+      is_spot: true,
+      instance_type: 'mock-gpu-a100',
+      config: { mock: { duration_seconds: 0.4, preempt_at_seconds: 0.2, preempt_attempts: 1 } },
+    };
   if (i % 7 === 0) return { config: { mock: { duration_seconds: 5, fail_at_seconds: 0.3 } } };
   return { instance_type: 'mock-cpu-small', config: { mock: { duration_seconds: 0.2 + (i % 5) * 0.2 } } };
 }
@@ -48,7 +57,8 @@ function chainProblems(events: Array<{ status: string; previous: string }>): str
     }
     const before = events[k - 1]?.status ?? '';
     if (e.previous !== before) problems.push(`event ${k}: previous ${e.previous}, expected ${before}`);
-    if (!ALLOWED[before]?.includes(e.status)) problems.push(`event ${k}: ${before} → ${e.status} not allowed`);
+    if (!ALLOWED[before]?.includes(e.status))
+      problems.push(`event ${k}: ${before} → ${e.status} not allowed`);
   });
   return problems;
 }
@@ -108,8 +118,14 @@ describe('training pollers in two platform processes on one PostgreSQL', () => {
     for (let start = 0; start < 200; start += 20) {
       const batch = await Promise.all(
         Array.from({ length: 20 }, (_, k) => start + k).map(async (i) => {
-          const res = await post(`${(i % 2 ? a : b).url}/api/v1/training/dispatch`, { service: 'replicas', model: `m${i % 3}`, provider: 'mock', ...mockJob(i) });
-          if (res.status !== 200) throw new Error(`dispatch ${i}: ${JSON.stringify(res.body)}\n${a.output()}${b.output()}`);
+          const res = await post(`${(i % 2 ? a : b).url}/api/v1/training/dispatch`, {
+            service: 'replicas',
+            model: `m${i % 3}`,
+            provider: 'mock',
+            ...mockJob(i),
+          });
+          if (res.status !== 200)
+            throw new Error(`dispatch ${i}: ${JSON.stringify(res.body)}\n${a.output()}${b.output()}`);
           return { id: String(res.body.job_id), i };
         }),
       );
@@ -118,7 +134,9 @@ describe('training pollers in two platform processes on one PostgreSQL', () => {
 
     await eventually(
       async () => {
-        const { rows } = await pg.query<{ n: string }>(`SELECT count(*) AS n FROM training_jobs WHERE status NOT IN ('completed', 'failed', 'cancelled')`);
+        const { rows } = await pg.query<{ n: string }>(
+          `SELECT count(*) AS n FROM training_jobs WHERE status NOT IN ('completed', 'failed', 'cancelled')`,
+        );
         if (Number(rows[0]?.n) > 0) throw new Error(`${rows[0]?.n} jobs unfinished`);
       },
       { timeoutMs: 90_000, intervalMs: 250 },
@@ -142,7 +160,9 @@ describe('training pollers in two platform processes on one PostgreSQL', () => {
         ON p1.job_id = p2.job_id AND p1.id < p2.id
        WHERE p2.claimed_at < COALESCE(p1.released_at, 'infinity') AND p1.claimed_at < COALESCE(p2.released_at, 'infinity')`);
     expect(overlaps.rows).toEqual([]);
-    const owners = await pg.query<{ lease_owner: string; n: string }>('SELECT lease_owner, count(*) AS n FROM training_polls GROUP BY lease_owner ORDER BY lease_owner');
+    const owners = await pg.query<{ lease_owner: string; n: string }>(
+      'SELECT lease_owner, count(*) AS n FROM training_polls GROUP BY lease_owner ORDER BY lease_owner',
+    );
     expect(owners.rows.map((r) => r.lease_owner)).toEqual(['replica-a', 'replica-b']);
     const unreleased = await pg.query('SELECT 1 FROM training_polls WHERE released_at IS NULL');
     expect(unreleased.rows).toEqual([]);
@@ -153,20 +173,30 @@ describe('training pollers in two platform processes on one PostgreSQL', () => {
     dataDirs.push(dataDir);
     const first = await platform('crash-1', {}, dataDir);
     const finishing = await post(`${first.url}/api/v1/training/dispatch`, {
-      service: 'crash', model: 'c', provider: 'local', config: { command: ['sh', '-c', 'echo $$ > "$ARTENIC_JOB_DIR/pid"; sleep 3; echo finished'] },
+      service: 'crash',
+      model: 'c',
+      provider: 'local',
+      config: { command: ['sh', '-c', 'echo $$ > "$ARTENIC_JOB_DIR/pid"; sleep 3; echo finished'] },
     });
     expect(finishing.status).toBe(200);
     const doomed = await post(`${first.url}/api/v1/training/dispatch`, {
-      service: 'crash', model: 'c', provider: 'local', config: { command: ['sh', '-c', 'echo $$ > "$ARTENIC_JOB_DIR/pid"; sleep 60'] },
+      service: 'crash',
+      model: 'c',
+      provider: 'local',
+      config: { command: ['sh', '-c', 'echo $$ > "$ARTENIC_JOB_DIR/pid"; sleep 60'] },
     });
     const pidOf = (jobId: unknown) =>
-      eventually(() => {
-        const file = join(dataDir, 'local-jobs', String(jobId), 'pid');
-        if (!existsSync(file)) throw new Error(`not started: ${file} ${first.output().slice(-2000)}`);
-        return Number(readFileSync(file, 'utf8'));
-      }, { timeoutMs: 15_000 });
+      eventually(
+        () => {
+          const file = join(dataDir, 'local-jobs', String(jobId), 'pid');
+          if (!existsSync(file)) throw new Error(`not started: ${file} ${first.output().slice(-2000)}`);
+          return Number(readFileSync(file, 'utf8'));
+        },
+        { timeoutMs: 15_000 },
+      );
     const [finishingPid, doomedPid] = [await pidOf(finishing.body.job_id), await pidOf(doomed.body.job_id)];
-    const pgid = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[2]);
+    const pgid = (pid: number) =>
+      Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[2]);
     const groups = [pgid(finishingPid), pgid(doomedPid)];
 
     first.child.kill('SIGKILL');
@@ -181,7 +211,10 @@ describe('training pollers in two platform processes on one PostgreSQL', () => {
         );
         const byId = new Map(rows.map((r) => [r.id, r]));
         expect(byId.get(String(finishing.body.job_id))?.status).toBe('completed');
-        expect(byId.get(String(doomed.body.job_id))).toMatchObject({ status: 'failed', error: 'the local process is gone and left no exit code' });
+        expect(byId.get(String(doomed.body.job_id))).toMatchObject({
+          status: 'failed',
+          error: 'the local process is gone and left no exit code',
+        });
       },
       { timeoutMs: 30_000, intervalMs: 200 },
     );

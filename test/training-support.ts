@@ -40,7 +40,11 @@ export interface JobBody {
 /** Small helpers for training e2e suites: dispatch, read, drive the poller, read events. */
 export function trainingClient(t: TestApp) {
   const dispatch = async (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
-    t.http().post('/api/v1/training/dispatch').set(headers).send({ service: 'svc', model: 'm', provider: 'mock', ...body });
+    t
+      .http()
+      .post('/api/v1/training/dispatch')
+      .set(headers)
+      .send({ service: 'svc', model: 'm', provider: 'mock', ...body });
   const job = async (id: string) => (await t.http().get(`/api/v1/training/${id}`)).body as JobBody;
   const tick = () => t.app.get(PeriodicTasks).runNow(TRAINING_POLLER_TASK);
   /** Drives poller ticks until the job reaches `status`. */
@@ -58,6 +62,15 @@ export function trainingClient(t: TestApp) {
   const events = async (id: string) =>
     (await t.app.get(EventStore).readAfter(0, 100_000, ['training']))
       .filter((e) => e.subject === id)
-      .map((e) => e.data as { status: string; previous_status: string; attempt: number; cost_so_far_micros: number; progress: number | null });
+      .map(
+        (e) =>
+          e.data as {
+            status: string;
+            previous_status: string;
+            attempt: number;
+            cost_so_far_micros: number;
+            progress: number | null;
+          },
+      );
   return { dispatch, job, tick, until, events };
 }

@@ -1,3 +1,6 @@
+import { DataSource } from 'typeorm';
+import { TrainingPollEntity } from '@app/training/training-poll.entity';
+import { TrainingPoller } from '@app/training/training-poller';
 import { startApp, type TestApp } from './support/test-app';
 import { trainingClient } from './training-support';
 
@@ -21,7 +24,10 @@ describe('training with the mock provider', () => {
   afterAll(() => t.close());
 
   it('runs pending → provisioning → running → completed, one event per transition', async () => {
-    const res = await c.dispatch({ config: { mock: { duration_seconds: 0.4 } }, instance_type: 'mock-cpu-small' });
+    const res = await c.dispatch({
+      config: { mock: { duration_seconds: 0.4 } },
+      instance_type: 'mock-cpu-small',
+    });
 
     const done = await c.until(res.body.job_id, 'completed');
 
@@ -43,7 +49,12 @@ describe('training with the mock provider', () => {
 
     expect(failed.error).toContain('exited with code 1');
     expect(failed.failure_count).toBe(1);
-    expect((await c.events(failed.id)).map((e) => e.status)).toEqual(['pending', 'provisioning', 'running', 'failed']);
+    expect((await c.events(failed.id)).map((e) => e.status)).toEqual([
+      'pending',
+      'provisioning',
+      'running',
+      'failed',
+    ]);
   });
 
   it('fails a job whose provisioning fails', async () => {
@@ -98,7 +109,15 @@ describe('training with the mock provider', () => {
     expect(first?.cost_micros).toBeGreaterThanOrEqual(83); // ≥ 0.4 s at 0.75 EUR/h spot
     expect(done.cost_micros).toBe((first?.cost_micros ?? 0) + (second?.cost_micros ?? 0));
     const statuses = (await c.events(done.id)).map((e) => e.status);
-    expect(statuses).toEqual(['pending', 'provisioning', 'running', 'preempted', 'recovering', 'running', 'completed']);
+    expect(statuses).toEqual([
+      'pending',
+      'provisioning',
+      'running',
+      'preempted',
+      'recovering',
+      'running',
+      'completed',
+    ]);
   });
 
   it('falls back to on-demand after the last spot retry', async () => {
@@ -176,11 +195,18 @@ describe('training API contract', () => {
   });
 
   it('lists jobs with filters and pagination', async () => {
-    for (let i = 0; i < 5; i++) await c.dispatch({ service: 'listed', provider: i < 3 ? 'mock' : 'local', config: { command: ['true'] } });
+    for (let i = 0; i < 5; i++)
+      await c.dispatch({
+        service: 'listed',
+        provider: i < 3 ? 'mock' : 'local',
+        config: { command: ['true'] },
+      });
 
     const all = await t.http().get('/api/v1/training/jobs?service=listed');
     const local = await t.http().get('/api/v1/training/jobs?service=listed&provider=local');
-    const pages = await Promise.all([0, 2, 4].map((o) => t.http().get(`/api/v1/training/jobs?service=listed&limit=2&offset=${o}`)));
+    const pages = await Promise.all(
+      [0, 2, 4].map((o) => t.http().get(`/api/v1/training/jobs?service=listed&limit=2&offset=${o}`)),
+    );
     const bad = await t.http().get('/api/v1/training/jobs?limit=0');
 
     expect(all.body).toHaveLength(5);
@@ -192,13 +218,26 @@ describe('training API contract', () => {
   });
 
   it('predicts cost from the price catalogue, and from past outcomes once there are some', async () => {
-    const body = { service: 'est', model: 'e', max_runtime_hours: 10, candidates: [{ provider: 'mock', instance_type: 'mock-gpu-a100' }, { provider: 'mock', instance_type: 'mock-gpu-a100', is_spot: true }] };
+    const body = {
+      service: 'est',
+      model: 'e',
+      max_runtime_hours: 10,
+      candidates: [
+        { provider: 'mock', instance_type: 'mock-gpu-a100' },
+        { provider: 'mock', instance_type: 'mock-gpu-a100', is_spot: true },
+      ],
+    };
 
     const res = await t.http().post('/api/v1/training/estimate').send(body);
-    const unknown = await t.http().post('/api/v1/training/estimate').send({ ...body, candidates: [{ provider: 'nope' }] });
+    const unknown = await t
+      .http()
+      .post('/api/v1/training/estimate')
+      .send({ ...body, candidates: [{ provider: 'nope' }] });
 
     expect(res.status).toBe(200);
-    expect(res.body.estimates.map((e: { cost_p90_micros: number }) => e.cost_p90_micros)).toEqual([7_500_000, 25_000_000]);
+    expect(res.body.estimates.map((e: { cost_p90_micros: number }) => e.cost_p90_micros)).toEqual([
+      7_500_000, 25_000_000,
+    ]);
     expect(res.body.cheapest).toMatchObject({ is_spot: true, basis: 'max_runtime', currency: 'EUR' });
     expect(unknown.status).toBe(400);
   });
@@ -219,5 +258,36 @@ describe('training API contract', () => {
     expect(res.status).toBe(200);
     expect(res.body.map((p: { name: string }) => p.name)).toEqual(['local', 'mock']);
     expect(res.body[1].capabilities.spot).toBe(true);
+  });
+});
+
+describe('training poll history', () => {
+  let t: TestApp;
+  let c: ReturnType<typeof trainingClient>;
+
+  beforeAll(async () => {
+    t = await startApp({
+      env: { ARTENIC_TRAINING__POLL_INTERVAL_MS: '3600000', ARTENIC_TRAINING__STATUS_INTERVAL_SECONDS: '0' },
+    });
+    c = trainingClient(t);
+  });
+  afterAll(() => t.close());
+
+  it('records each claim with its release, and prunes records past the retention', async () => {
+    const res = await c.dispatch({ config: { mock: { duration_seconds: 0.2 } } });
+    await c.until(res.body.job_id, 'completed');
+    const repo = t.app.get(DataSource).getRepository(TrainingPollEntity);
+    const claims = await repo.find({ where: { job_id: res.body.job_id } });
+
+    await t.app.get(TrainingPoller).pruneHistory(1);
+    const kept = await repo.count({ where: { job_id: res.body.job_id } });
+    await repo.update({ job_id: res.body.job_id }, { claimed_at: new Date(Date.now() - 2 * 3600_000) });
+    await t.app.get(TrainingPoller).pruneHistory(1);
+
+    expect(claims.length).toBeGreaterThanOrEqual(3);
+    expect(claims.every((p) => p.released_at !== null)).toBe(true);
+    expect(new Set(claims.map((p) => Number(p.lease_token))).size).toBe(claims.length);
+    expect(kept).toBe(claims.length);
+    expect(await repo.count({ where: { job_id: res.body.job_id } })).toBe(0);
   });
 });

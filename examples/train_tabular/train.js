@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 'use strict';
+/* global setTimeout */
 /*
  * Example training job for the `local` provider: a logistic regression on the small CSV beside this file
  * (will a student pass, from hours studied and slept). It reads the platform's environment:

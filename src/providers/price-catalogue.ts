@@ -108,16 +108,30 @@ export class PriceCatalogue implements OnModuleInit {
   }
 
   /** The catalogue row for (provider, instance type, region), preferring the exact region. */
-  async find(provider: string, instanceType: string, region: string | null): Promise<ProviderPriceEntity | null> {
+  async find(
+    provider: string,
+    instanceType: string,
+    region: string | null,
+  ): Promise<ProviderPriceEntity | null> {
     const rows = await this.prices.find({ where: { provider, instance_type: instanceType } });
-    return rows.find((r) => r.region === (region ?? '')) ?? rows.find((r) => r.region === '') ?? rows[0] ?? null;
+    return (
+      rows.find((r) => r.region === (region ?? '')) ?? rows.find((r) => r.region === '') ?? rows[0] ?? null
+    );
   }
 
   /** What one hour of this capacity costs; spot uses the spot price when the catalogue has one. */
-  async hourly(provider: string, instanceType: string | null, region: string | null, spot: boolean): Promise<HourlyPrice> {
-    const row = instanceType ? await this.find(provider, instanceType, region) : await this.cheapest(provider);
+  async hourly(
+    provider: string,
+    instanceType: string | null,
+    region: string | null,
+    spot: boolean,
+  ): Promise<HourlyPrice> {
+    const row = instanceType
+      ? await this.find(provider, instanceType, region)
+      : await this.cheapest(provider);
     if (!row) return { per_hour_micros: 0, currency: this.defaultCurrency(), known: false, stale: false };
-    const perHour = spot && row.spot_per_hour_micros !== null ? row.spot_per_hour_micros : row.on_demand_per_hour_micros;
+    const perHour =
+      spot && row.spot_per_hour_micros !== null ? row.spot_per_hour_micros : row.on_demand_per_hour_micros;
     return { per_hour_micros: perHour, currency: row.currency, known: true, stale: row.stale };
   }
 

@@ -27,10 +27,14 @@ export class ProviderRegistry {
     const provider = this.providers.get(name);
     if (!provider) {
       const enabled = this.names();
-      throw invalid('INVALID_PROVIDER', `Unknown provider '${name}'. Enabled providers: ${enabled.join(', ') || 'none'}.`, {
-        provider: name,
-        enabled_providers: enabled,
-      });
+      throw invalid(
+        'INVALID_PROVIDER',
+        `Unknown provider '${name}'. Enabled providers: ${enabled.join(', ') || 'none'}.`,
+        {
+          provider: name,
+          enabled_providers: enabled,
+        },
+      );
     }
     return provider;
   }

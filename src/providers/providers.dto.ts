@@ -21,7 +21,8 @@ export class ProviderPriceDto {
   @ApiProperty() instance_type!: string;
   @ApiProperty({ nullable: true, type: String }) region!: string | null;
   @ApiProperty({ example: 'EUR' }) currency!: string;
-  @ApiProperty({ description: 'Integer micro-units of currency per hour.' }) on_demand_per_hour_micros!: number;
+  @ApiProperty({ description: 'Integer micro-units of currency per hour.' })
+  on_demand_per_hour_micros!: number;
   @ApiProperty({ nullable: true, type: Number }) spot_per_hour_micros!: number | null;
   @ApiProperty({ nullable: true, type: String }) gpu_type!: string | null;
   @ApiProperty() gpu_count!: number;

@@ -77,7 +77,12 @@ export class CostPredictor {
   private async similarDurations(input: PredictionInput): Promise<number[]> {
     const rows = await this.outcomes.find({
       select: { duration_seconds: true },
-      where: { service: input.service, model: input.model, instance_type: input.instance_type ?? 'unknown', success: true },
+      where: {
+        service: input.service,
+        model: input.model,
+        instance_type: input.instance_type ?? 'unknown',
+        success: true,
+      },
       order: { created_at: 'DESC' },
       take: MAX_SAMPLES,
     });

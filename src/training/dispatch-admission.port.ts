@@ -13,14 +13,16 @@ import type { EntityManager } from 'typeorm';
  * - `admission.settle(manager, job)` runs INSIDE the transaction that moves a job to a terminal state
  *   (completed | failed | cancelled), with the final cost: release or settle your reservation there.
  *
- * Other exports of TrainingModule for budgets (see training-queries.ts / training.service.ts once present):
- * - `TrainingQueries.runningAttempts(): Promise<RunningAttemptCost[]>` — every attempt currently running
- *   or provisioning with its hourly price (micros + currency), started_at (database clock) and the job's
- *   service/provider/project/user, for metering spend in flight.
- * - `TrainingService.cancel(jobId: string, reason: string, actor: string): Promise<TrainingJobView>` —
- *   cancels a job (e.g. over budget); a finished job is a 409 `JOB_ALREADY_FINISHED`.
- * - Events on topic `training` (type `training.<status>`, subject = job id, data has cost_so_far_micros,
- *   currency, attempt, progress) for anything that prefers events.
+ * Other exports of TrainingModule for budgets:
+ * - `TrainingQueries.runningAttempts(): Promise<RunningAttemptCost[]>` (training-queries.ts) — every
+ *   launched attempt that has not ended, with its hourly price (micros + currency), started_at (database
+ *   clock) and the job's service/provider/project/user, for metering spend in flight.
+ * - `TrainingService.cancel(jobId: string, reason: string, actor: string): Promise<TrainingJobDto>`
+ *   (training.service.ts) — cancels a job (e.g. over budget); a finished job is a 409 `JOB_ALREADY_FINISHED`;
+ *   settle() runs inside that cancel.
+ * - Events on topic `training`, type `job.status_changed`, subject = job id, data: job_id, status,
+ *   previous_status, service, model, provider, region, is_spot, attempt, preemption_count, failure_count,
+ *   progress, cost_so_far_micros, currency, error.
  */
 
 export interface DispatchDraft {

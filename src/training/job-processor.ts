@@ -5,7 +5,12 @@ import type { AppConfig } from '../config/app-config.schema';
 import { ProviderClock } from '../providers/provider-clock';
 import { ProviderCapacityError } from '../providers/provider-errors';
 import { ProviderRegistry } from '../providers/provider-registry';
-import type { CollectedArtifact, ProviderJobHandle, ProviderJobStatus, TrainingProvider } from '../providers/training-provider.port';
+import type {
+  CollectedArtifact,
+  ProviderJobHandle,
+  ProviderJobStatus,
+  TrainingProvider,
+} from '../providers/training-provider.port';
 import { isTerminal, type JobStatus } from './job-state-machine';
 import { JobWriter, type JobWrite } from './job-writer';
 import { buildLaunchSpec } from './launch-spec';
@@ -49,9 +54,17 @@ export class JobProcessor {
     if (isTerminal(job.status)) return this.finishTeardown(c);
     const provider = this.providers.find(attempt?.provider ?? job.provider);
     if (!attempt || !provider) {
-      return this.fail(c, provider ? 'the job has no attempt to run' : `provider '${attempt?.provider ?? job.provider}' is not enabled`);
+      return this.fail(
+        c,
+        provider
+          ? 'the job has no attempt to run'
+          : `provider '${attempt?.provider ?? job.provider}' is not enabled`,
+      );
     }
-    if (job.started_at && now.getTime() - new Date(job.started_at).getTime() > job.max_runtime_seconds * 1000) {
+    if (
+      job.started_at &&
+      now.getTime() - new Date(job.started_at).getTime() > job.max_runtime_seconds * 1000
+    ) {
       return this.failStuck(c, provider, attempt);
     }
     if (job.status === 'preempted') return this.recovery.recover(c, this.lease(c));
@@ -71,10 +84,19 @@ export class JobProcessor {
   }
 
   private unchanged(c: ClaimedJob, progress = c.job.progress, checkpoint = c.job.checkpoint_uri): StepResult {
-    return { kind: 'unchanged', progress, checkpoint_uri: checkpoint, afterSeconds: this.config.training.status_interval_seconds };
+    return {
+      kind: 'unchanged',
+      progress,
+      checkpoint_uri: checkpoint,
+      afterSeconds: this.config.training.status_interval_seconds,
+    };
   }
 
-  private async launch(c: ClaimedJob, provider: TrainingProvider, attempt: TrainingAttemptEntity): Promise<StepResult> {
+  private async launch(
+    c: ClaimedJob,
+    provider: TrainingProvider,
+    attempt: TrainingAttemptEntity,
+  ): Promise<StepResult> {
     const spec = buildLaunchSpec(c.job, attempt, this.config);
     let handle: ProviderJobHandle | undefined;
     try {
@@ -82,17 +104,36 @@ export class JobProcessor {
       handle = await provider.start(handle, spec);
     } catch (error) {
       if (error instanceof ProviderCapacityError) {
-        return { kind: 'unchanged', progress: c.job.progress, checkpoint_uri: c.job.checkpoint_uri, afterSeconds: error.retryAfterSeconds };
+        return {
+          kind: 'unchanged',
+          progress: c.job.progress,
+          checkpoint_uri: c.job.checkpoint_uri,
+          afterSeconds: error.retryAfterSeconds,
+        };
       }
-      if (handle) await this.safely(`teardown of job ${c.job.id}`, () => provider.teardown(handle as ProviderJobHandle));
+      if (handle)
+        await this.safely(`teardown of job ${c.job.id}`, () =>
+          provider.teardown(handle as ProviderJobHandle),
+        );
       return this.fail(c, `Provisioning failed: ${(error as Error).message}`, 'failed', true);
     }
     const written = await this.writer.write({
       job: c.job,
       guard: this.lease(c),
       to: c.job.status === 'pending' ? 'provisioning' : undefined,
-      patch: { provider_job_id: handle.provider_job_id, ...(c.job.started_at ? {} : { started_at: this.clock.now() }) },
-      attempt: { row: attempt, patch: { handle, provider_job_id: handle.provider_job_id, status: 'provisioning', started_at: this.clock.now() } },
+      patch: {
+        provider_job_id: handle.provider_job_id,
+        ...(c.job.started_at ? {} : { started_at: this.clock.now() }),
+      },
+      attempt: {
+        row: attempt,
+        patch: {
+          handle,
+          provider_job_id: handle.provider_job_id,
+          status: 'provisioning',
+          started_at: this.clock.now(),
+        },
+      },
       releaseAfterSeconds: 0,
     });
     if (!written) {
@@ -110,18 +151,25 @@ export class JobProcessor {
     handle: ProviderJobHandle,
     status: ProviderJobStatus,
   ): Promise<StepResult> {
-    const patchedHandle = status.state_patch ? { ...handle, state: { ...handle.state, ...status.state_patch } } : handle;
+    const patchedHandle = status.state_patch
+      ? { ...handle, state: { ...handle.state, ...status.state_patch } }
+      : handle;
     const checkpoint = status.checkpoint_uri ?? c.job.checkpoint_uri;
     switch (status.state) {
       case 'provisioning':
         return this.unchanged(c);
       case 'running':
-        if (c.job.status === 'running' && !status.state_patch) return this.unchanged(c, status.progress ?? c.job.progress, checkpoint);
+        if (c.job.status === 'running' && !status.state_patch)
+          return this.unchanged(c, status.progress ?? c.job.progress, checkpoint);
         await this.writer.write({
           job: c.job,
           guard: this.lease(c),
           to: 'running',
-          patch: { progress: status.progress ?? c.job.progress, checkpoint_uri: checkpoint, metrics: status.metrics ?? c.job.metrics },
+          patch: {
+            progress: status.progress ?? c.job.progress,
+            checkpoint_uri: checkpoint,
+            metrics: status.metrics ?? c.job.metrics,
+          },
           attempt: { row: attempt, patch: { status: 'running', handle: patchedHandle } },
           releaseAfterSeconds: this.config.training.status_interval_seconds,
         });
@@ -136,7 +184,14 @@ export class JobProcessor {
       case 'failed':
       case 'lost':
         await this.safely(`teardown of job ${c.job.id}`, () => provider.teardown(patchedHandle));
-        return this.fail(c, status.message ?? `the provider reports the job ${status.state}`, status.state, true, 'failed', status.metrics);
+        return this.fail(
+          c,
+          status.message ?? `the provider reports the job ${status.state}`,
+          status.state,
+          true,
+          'failed',
+          status.metrics,
+        );
     }
   }
 
@@ -147,7 +202,10 @@ export class JobProcessor {
     handle: ProviderJobHandle,
     status: ProviderJobStatus,
   ): Promise<StepResult> {
-    const dir = join(this.config.training.artifacts_dir || join(this.config.data_dir, 'training-artifacts'), c.job.id);
+    const dir = join(
+      this.config.training.artifacts_dir || join(this.config.data_dir, 'training-artifacts'),
+      c.job.id,
+    );
     let artifacts: CollectedArtifact[];
     try {
       artifacts = await provider.collectArtifacts(handle, dir);
@@ -192,13 +250,19 @@ export class JobProcessor {
         ...(metrics ? { metrics } : {}),
         ...(countsAsFailure ? { failure_count: c.job.failure_count + 1 } : {}),
       },
-      ...(c.attempt && c.attempt.ended_at === null ? { attempt: { row: c.attempt, end: { status: attemptStatus, reason: error } } } : {}),
+      ...(c.attempt && c.attempt.ended_at === null
+        ? { attempt: { row: c.attempt, end: { status: attemptStatus, reason: error } } }
+        : {}),
       releaseAfterSeconds: 0,
     });
     return { kind: 'written' };
   }
 
-  private async failStuck(c: ClaimedJob, provider: TrainingProvider, attempt: TrainingAttemptEntity): Promise<StepResult> {
+  private async failStuck(
+    c: ClaimedJob,
+    provider: TrainingProvider,
+    attempt: TrainingAttemptEntity,
+  ): Promise<StepResult> {
     if (attempt.handle) {
       const handle = attempt.handle;
       await this.safely(`cancel of job ${c.job.id}`, () => provider.cancel(handle));
@@ -221,7 +285,12 @@ export class JobProcessor {
         return this.unchanged(c);
       }
     }
-    await this.writer.write({ job: c.job, guard: this.lease(c), patch: { needs_teardown: false }, releaseAfterSeconds: 0 });
+    await this.writer.write({
+      job: c.job,
+      guard: this.lease(c),
+      patch: { needs_teardown: false },
+      releaseAfterSeconds: 0,
+    });
     return { kind: 'written' };
   }
 

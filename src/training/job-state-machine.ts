@@ -14,7 +14,13 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 
 export const TERMINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
 /** Statuses the poller works on. */
-export const ACTIVE_STATUSES: readonly JobStatus[] = ['pending', 'provisioning', 'running', 'preempted', 'recovering'];
+export const ACTIVE_STATUSES: readonly JobStatus[] = [
+  'pending',
+  'provisioning',
+  'running',
+  'preempted',
+  'recovering',
+];
 
 const ALLOWED: Record<JobStatus, readonly JobStatus[]> = {
   pending: ['provisioning', 'running', 'failed', 'cancelled'],

@@ -27,7 +27,11 @@ export interface JobWrite {
   /** Give the lease back; the job is due again after this many seconds. */
   releaseAfterSeconds?: number;
   /** The current attempt: fields to set, and whether it ends now (its cost is then added to the job). */
-  attempt?: { row: TrainingAttemptEntity; patch?: Partial<TrainingAttemptEntity>; end?: { status: AttemptStatus; reason: string | null } };
+  attempt?: {
+    row: TrainingAttemptEntity;
+    patch?: Partial<TrainingAttemptEntity>;
+    end?: { status: AttemptStatus; reason: string | null };
+  };
   /** A new attempt row (recovery). */
   newAttempt?: Partial<TrainingAttemptEntity>;
   /** Files collected for the outcome (terminal writes). */
@@ -57,13 +61,22 @@ export class JobWriter {
     if (w.to !== undefined && w.to !== w.job.status) assertTransition(w.job.status, w.to);
     return this.tx.run(async (manager) => {
       const now = this.clock.now();
-      const cost = w.attempt ? this.attemptCost(w.attempt.row, now, w.job.currency) : { raw: 0, converted: 0 };
+      const cost = w.attempt
+        ? this.attemptCost(w.attempt.row, now, w.job.currency)
+        : { raw: 0, converted: 0 };
       const ending = w.attempt?.end !== undefined;
-      const patch: JobPatch = { ...w.patch, ...(ending ? { cost_micros: w.job.cost_micros + cost.converted } : {}) };
+      const patch: JobPatch = {
+        ...w.patch,
+        ...(ending ? { cost_micros: w.job.cost_micros + cost.converted } : {}),
+      };
       if (!(await this.updateJob(manager, w, patch))) return undefined;
       const after = Object.assign(new TrainingJobEntity(), w.job, patch, { status: w.to ?? w.job.status });
       if (w.attempt) await this.updateAttempt(manager, w.attempt, ending ? cost.raw : 0, now);
-      if (w.newAttempt) await manager.insert(TrainingAttemptEntity, { ...w.newAttempt, created_at: now } as QueryDeepPartialEntity<TrainingAttemptEntity>);
+      if (w.newAttempt)
+        await manager.insert(TrainingAttemptEntity, {
+          ...w.newAttempt,
+          created_at: now,
+        } as QueryDeepPartialEntity<TrainingAttemptEntity>);
       if (w.to !== undefined && w.to !== w.job.status) {
         await this.outbox.append(manager, {
           topic: 'training',
@@ -77,9 +90,10 @@ export class JobWriter {
         await this.outcomes.record(manager, after, w.artifacts ?? []);
       }
       if (w.guard.kind === 'lease' && w.guard.pollId !== null && w.releaseAfterSeconds !== undefined) {
-        await manager.query(`UPDATE training_polls SET released_at = ${this.dialect.now} WHERE id = ${this.dialect.param(1)}`, [
-          w.guard.pollId,
-        ]);
+        await manager.query(
+          `UPDATE training_polls SET released_at = ${this.dialect.now} WHERE id = ${this.dialect.param(1)}`,
+          [w.guard.pollId],
+        );
       }
       return after;
     });
@@ -87,7 +101,10 @@ export class JobWriter {
 
   private async updateJob(manager: EntityManager, w: JobWrite, patch: JobPatch): Promise<boolean> {
     const now = () => this.dialect.now;
-    const set: QueryDeepPartialEntity<TrainingJobEntity> = { ...(patch as QueryDeepPartialEntity<TrainingJobEntity>), updated_at: now };
+    const set: QueryDeepPartialEntity<TrainingJobEntity> = {
+      ...(patch as QueryDeepPartialEntity<TrainingJobEntity>),
+      updated_at: now,
+    };
     if (w.to !== undefined) set.status = w.to;
     if (w.to !== undefined && isTerminal(w.to) && w.to !== w.job.status) set.completed_at = now;
     if (w.releaseAfterSeconds !== undefined || w.guard.kind === 'cancel') {
@@ -114,13 +131,27 @@ export class JobWriter {
   ): Promise<void> {
     const set: Partial<TrainingAttemptEntity> = { ...a.patch };
     // An attempt's cost stays in its price's currency; the job's total holds the converted sum.
-    if (a.end) Object.assign(set, { status: a.end.status, end_reason: a.end.reason, ended_at: now, cost_micros: cost });
+    if (a.end)
+      Object.assign(set, {
+        status: a.end.status,
+        end_reason: a.end.reason,
+        ended_at: now,
+        cost_micros: cost,
+      });
     Object.assign(a.row, set);
-    await manager.update(TrainingAttemptEntity, { id: a.row.id }, set as QueryDeepPartialEntity<TrainingAttemptEntity>);
+    await manager.update(
+      TrainingAttemptEntity,
+      { id: a.row.id },
+      set as QueryDeepPartialEntity<TrainingAttemptEntity>,
+    );
   }
 
   /** What the live attempt cost from its start to now: in its own currency and in the job's. */
-  private attemptCost(attempt: TrainingAttemptEntity, now: Date, jobCurrency: string): { raw: number; converted: number } {
+  private attemptCost(
+    attempt: TrainingAttemptEntity,
+    now: Date,
+    jobCurrency: string,
+  ): { raw: number; converted: number } {
     if (attempt.started_at === null || attempt.ended_at !== null) return { raw: 0, converted: 0 };
     const seconds = (now.getTime() - new Date(attempt.started_at).getTime()) / 1000;
     const raw = costOf(attempt.price_per_hour_micros, seconds);
@@ -128,7 +159,11 @@ export class JobWriter {
   }
 }
 
-export function eventData(job: TrainingJobEntity, previous: JobStatus, liveCostMicros = 0): Record<string, unknown> {
+export function eventData(
+  job: TrainingJobEntity,
+  previous: JobStatus,
+  liveCostMicros = 0,
+): Record<string, unknown> {
   return {
     job_id: job.id,
     status: job.status,

@@ -18,16 +18,25 @@ export interface CommonJobConfig {
 export function validateJobConfig(config: Record<string, unknown>): void {
   const stringArray = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
   const problems: string[] = [];
-  if (config.command !== undefined && (!stringArray(config.command) || (config.command as unknown[]).length === 0)) {
+  if (
+    config.command !== undefined &&
+    (!stringArray(config.command) || (config.command as unknown[]).length === 0)
+  ) {
     problems.push('config.command must be a non-empty array of strings');
   }
-  if (config.entry_point !== undefined && typeof config.entry_point !== 'string') problems.push('config.entry_point must be a string');
-  if (config.args !== undefined && !stringArray(config.args)) problems.push('config.args must be an array of strings');
+  if (config.entry_point !== undefined && typeof config.entry_point !== 'string')
+    problems.push('config.entry_point must be a string');
+  if (config.args !== undefined && !stringArray(config.args))
+    problems.push('config.args must be an array of strings');
   const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (config.env !== undefined && (!isObject(config.env) || Object.values(config.env as object).some((v) => typeof v !== 'string'))) {
+  if (
+    config.env !== undefined &&
+    (!isObject(config.env) || Object.values(config.env as object).some((v) => typeof v !== 'string'))
+  ) {
     problems.push('config.env must map names to strings');
   }
-  if (config.hyperparameters !== undefined && !isObject(config.hyperparameters)) problems.push('config.hyperparameters must be an object');
+  if (config.hyperparameters !== undefined && !isObject(config.hyperparameters))
+    problems.push('config.hyperparameters must be an object');
   if (problems.length > 0) throw invalid('INVALID_JOB_CONFIG', problems.join('; '), { problems });
 }
 
@@ -35,7 +44,8 @@ export function validateJobConfig(config: Record<string, unknown>): void {
 export function hyperparameterEnv(hp: Record<string, unknown>): Record<string, string> {
   const env: Record<string, string> = { ARTENIC_HYPERPARAMETERS: JSON.stringify(hp) };
   for (const [name, value] of Object.entries(hp)) {
-    env[`ARTENIC_HP_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] = typeof value === 'string' ? value : JSON.stringify(value);
+    env[`ARTENIC_HP_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] =
+      typeof value === 'string' ? value : JSON.stringify(value);
   }
   return env;
 }
@@ -52,7 +62,11 @@ export function commandOf(config: CommonJobConfig, appConfig: AppConfig): string
   return [entry, ...args];
 }
 
-export function buildLaunchSpec(job: TrainingJobEntity, attempt: TrainingAttemptEntity, appConfig: AppConfig): LaunchSpec {
+export function buildLaunchSpec(
+  job: TrainingJobEntity,
+  attempt: TrainingAttemptEntity,
+  appConfig: AppConfig,
+): LaunchSpec {
   const config = job.config as CommonJobConfig & Record<string, unknown>;
   const env: Record<string, string> = {
     ...(config.env ?? {}),

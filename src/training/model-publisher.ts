@@ -44,7 +44,12 @@ export class ModelPublisher {
         job.created_by,
       );
       for (const artifact of artifacts) {
-        await this.registry.attachArtifactFromFile(view.id, artifact.path, artifact.local_path, job.created_by);
+        await this.registry.attachArtifactFromFile(
+          view.id,
+          artifact.path,
+          artifact.local_path,
+          job.created_by,
+        );
       }
       await this.link(job.id, view.id, null);
       return view.id;
@@ -63,7 +68,10 @@ export class ModelPublisher {
       [modelId, error, jobId],
     );
     if (modelId) {
-      await this.dataSource.query(`UPDATE training_outcomes SET model_version_id = ${p(1)} WHERE job_id = ${p(2)}`, [modelId, jobId]);
+      await this.dataSource.query(
+        `UPDATE training_outcomes SET model_version_id = ${p(1)} WHERE job_id = ${p(2)}`,
+        [modelId, jobId],
+      );
     }
   }
 }

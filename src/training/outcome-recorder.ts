@@ -16,7 +16,11 @@ const PRIMARY_METRICS = ['accuracy', 'f1', 'loss', 'rmse', 'mae'];
 export class OutcomeRecorder {
   constructor(private readonly admissions: DispatchAdmissions) {}
 
-  async record(manager: EntityManager, job: TrainingJobEntity, artifacts: CollectedArtifact[]): Promise<void> {
+  async record(
+    manager: EntityManager,
+    job: TrainingJobEntity,
+    artifacts: CollectedArtifact[],
+  ): Promise<void> {
     const completedAt = job.completed_at ? new Date(job.completed_at).getTime() : Date.now();
     const started = job.started_at ? new Date(job.started_at).getTime() : null;
     const metrics = job.metrics ?? {};

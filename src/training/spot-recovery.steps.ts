@@ -4,7 +4,11 @@ import type { AppConfig } from '../config/app-config.schema';
 import { ExchangeRates } from '../providers/exchange-rates';
 import { PriceCatalogue } from '../providers/price-catalogue';
 import { ProviderRegistry } from '../providers/provider-registry';
-import type { ProviderJobHandle, ProviderJobStatus, TrainingProvider } from '../providers/training-provider.port';
+import type {
+  ProviderJobHandle,
+  ProviderJobStatus,
+  TrainingProvider,
+} from '../providers/training-provider.port';
 import type { ClaimedJob, StepResult } from './job-processor';
 import { JobWriter, type WriteGuard } from './job-writer';
 import { nextPlacement } from './spot-recovery';
@@ -48,7 +52,11 @@ export class SpotRecoverySteps {
       guard,
       to: 'preempted',
       patch: { preemption_count: c.job.preemption_count + 1, checkpoint_uri: checkpoint, error: reason },
-      attempt: { row: attempt, patch: { handle, checkpoint_uri: status.checkpoint_uri ?? null }, end: { status: 'preempted', reason } },
+      attempt: {
+        row: attempt,
+        patch: { handle, checkpoint_uri: status.checkpoint_uri ?? null },
+        end: { status: 'preempted', reason },
+      },
     });
     if (!after) return { kind: 'written' };
     return this.recover({ ...c, job: after }, guard);
@@ -61,7 +69,9 @@ export class SpotRecoverySteps {
       {
         max_preemption_retries: this.config.spot.max_preemption_retries,
         failover_regions: this.config.spot.failover_regions,
-        failover_providers: this.config.spot.failover_providers.filter((name) => this.providers.find(name)?.capabilities().spot),
+        failover_providers: this.config.spot.failover_providers.filter(
+          (name) => this.providers.find(name)?.capabilities().spot,
+        ),
       },
     );
     if (!placement) {
@@ -71,12 +81,23 @@ export class SpotRecoverySteps {
       await this.writer.write({ job, guard, to: 'failed', patch: { error }, releaseAfterSeconds: 0 });
       return { kind: 'written' };
     }
-    const price = await this.catalogue.hourly(placement.provider, placement.instance_type, placement.region, placement.spot);
+    const price = await this.catalogue.hourly(
+      placement.provider,
+      placement.instance_type,
+      placement.region,
+      placement.spot,
+    );
     let perHourInJobCurrency: number;
     try {
       perHourInJobCurrency = this.fx.convertMicros(price.per_hour_micros, price.currency, job.currency);
     } catch (error) {
-      await this.writer.write({ job, guard, to: 'failed', patch: { error: (error as Error).message }, releaseAfterSeconds: 0 });
+      await this.writer.write({
+        job,
+        guard,
+        to: 'failed',
+        patch: { error: (error as Error).message },
+        releaseAfterSeconds: 0,
+      });
       return { kind: 'written' };
     }
     const next = job.attempt + 1;

@@ -2,7 +2,8 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { JsonColumn, MicrosColumn, TimestampColumn } from '../database/columns';
 import type { ProviderJobHandle } from '../providers/training-provider.port';
 
-export type AttemptStatus = 'launching' | 'provisioning' | 'running' | 'succeeded' | 'failed' | 'preempted' | 'cancelled' | 'lost';
+export type AttemptStatus =
+  'launching' | 'provisioning' | 'running' | 'succeeded' | 'failed' | 'preempted' | 'cancelled' | 'lost';
 
 /** One run of a job on one provider/region/capacity; the provider handle is persisted here. */
 @Entity({ name: 'training_attempts' })
@@ -28,4 +29,3 @@ export class TrainingAttemptEntity {
   @TimestampColumn({ nullable: true }) started_at!: Date | null;
   @TimestampColumn({ nullable: true }) ended_at!: Date | null;
 }
-

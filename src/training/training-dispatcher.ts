@@ -51,7 +51,11 @@ export class TrainingDispatcher {
   ) {}
 
   /** Returns the job's id (an earlier one when the Idempotency-Key was seen with the same body). */
-  async dispatch(request: DispatchRequestDto, actor: string, idempotencyKey?: string): Promise<{ jobId: string; prediction?: Prediction }> {
+  async dispatch(
+    request: DispatchRequestDto,
+    actor: string,
+    idempotencyKey?: string,
+  ): Promise<{ jobId: string; prediction?: Prediction }> {
     const key = IdempotencyKeys.validate(idempotencyKey);
     const hash = IdempotencyKeys.hash(request);
     if (key) {
@@ -64,7 +68,9 @@ export class TrainingDispatcher {
     if (provider.name === 'mock') parseMockSettings(config);
     const spot = request.is_spot ?? this.config.spot.prefer_spot;
     if (spot && !provider.capabilities().spot) {
-      throw invalid('SPOT_UNSUPPORTED', `Provider '${provider.name}' offers no spot capacity.`, { provider: provider.name });
+      throw invalid('SPOT_UNSUPPORTED', `Provider '${provider.name}' offers no spot capacity.`, {
+        provider: provider.name,
+      });
     }
     if ((await this.catalogue.list(provider.name)).length === 0) await this.catalogue.refresh(provider.name);
     const maxRuntimeSeconds = Math.round((request.max_runtime_hours ?? 24) * 3600);
@@ -80,7 +86,10 @@ export class TrainingDispatcher {
     const job = this.newJob(request, actor, spot, maxRuntimeSeconds, prediction);
     await this.tx.run(async (manager) => {
       await manager.insert(TrainingJobEntity, job as QueryDeepPartialEntity<TrainingJobEntity>);
-      await manager.insert(TrainingAttemptEntity, this.firstAttempt(job, prediction) as QueryDeepPartialEntity<TrainingAttemptEntity>);
+      await manager.insert(
+        TrainingAttemptEntity,
+        this.firstAttempt(job, prediction) as QueryDeepPartialEntity<TrainingAttemptEntity>,
+      );
       await this.admissions.admit(manager, {
         job_id: job.id,
         service: job.service,
@@ -91,19 +100,34 @@ export class TrainingDispatcher {
         spot,
         predicted_cost_p90_micros: prediction.cost_p90_micros,
         currency: prediction.currency,
-        allowed_attempts: spot ? 1 + this.config.spot.max_preemption_retries + (job.fallback_to_on_demand ? 1 : 0) : 1,
+        allowed_attempts: spot
+          ? 1 + this.config.spot.max_preemption_retries + (job.fallback_to_on_demand ? 1 : 0)
+          : 1,
         project: job.project,
         user: actor,
       });
       if (key) await this.idempotency.record(manager, IDEMPOTENCY_SCOPE, key, hash, job.id);
-      await this.outbox.append(manager, { topic: 'training', type: 'job.status_changed', subject: job.id, data: eventData(job, 'pending') });
+      await this.outbox.append(manager, {
+        topic: 'training',
+        type: 'job.status_changed',
+        subject: job.id,
+        data: eventData(job, 'pending'),
+      });
     });
     // Launch now rather than at the next interval; a failed wake-up only delays the job.
-    setImmediate(() => void this.tasks.runNow(TRAINING_POLLER_TASK).catch((e: Error) => this.logger.warn(e.message)));
+    setImmediate(
+      () => void this.tasks.runNow(TRAINING_POLLER_TASK).catch((e: Error) => this.logger.warn(e.message)),
+    );
     return { jobId: job.id, prediction };
   }
 
-  private newJob(request: DispatchRequestDto, actor: string, spot: boolean, maxRuntimeSeconds: number, prediction: Prediction): TrainingJobEntity {
+  private newJob(
+    request: DispatchRequestDto,
+    actor: string,
+    spot: boolean,
+    maxRuntimeSeconds: number,
+    prediction: Prediction,
+  ): TrainingJobEntity {
     const now = this.clock.now();
     return Object.assign(new TrainingJobEntity(), {
       id: randomUUID(),

@@ -41,11 +41,22 @@ export class TrainingEstimator {
     return { service: request.service, model: request.model, estimates, cheapest: estimates[0] ?? null };
   }
 
-  private async everyCatalogued(): Promise<Array<{ provider: string; instance_type: string; region: string | null; is_spot: boolean }>> {
+  private async everyCatalogued(): Promise<
+    Array<{ provider: string; instance_type: string; region: string | null; is_spot: boolean }>
+  > {
     const rows = (await this.catalogue.list()).filter((r) => this.providers.find(r.provider));
     return rows.flatMap((r) => {
-      const base = { provider: r.provider, instance_type: r.instance_type, region: r.region === '' ? null : r.region };
-      return r.spot_per_hour_micros !== null ? [{ ...base, is_spot: false }, { ...base, is_spot: true }] : [{ ...base, is_spot: false }];
+      const base = {
+        provider: r.provider,
+        instance_type: r.instance_type,
+        region: r.region === '' ? null : r.region,
+      };
+      return r.spot_per_hour_micros !== null
+        ? [
+            { ...base, is_spot: false },
+            { ...base, is_spot: true },
+          ]
+        : [{ ...base, is_spot: false }];
     });
   }
 }

@@ -9,7 +9,10 @@ const iso = (d: Date | string | null): string | null => (d === null ? null : new
 /** Cost of a live attempt up to `now` (0 once ended: its cost is already in the job's total). */
 export function accruedMicros(attempt: TrainingAttemptEntity | undefined, now: Date): number {
   if (!attempt || attempt.ended_at !== null || attempt.started_at === null) return 0;
-  return costOf(attempt.price_per_hour_micros, (now.getTime() - new Date(attempt.started_at).getTime()) / 1000);
+  return costOf(
+    attempt.price_per_hour_micros,
+    (now.getTime() - new Date(attempt.started_at).getTime()) / 1000,
+  );
 }
 
 /** The reference's `*_eur` float fields: exact when the job is priced in EUR, converted when a rate exists. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { In, type DataSource } from 'typeorm';
+import { In, LessThan, type DataSource } from 'typeorm';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/app-config.schema';
 import { PeriodicTasks } from '../common/periodic/periodic-tasks';
@@ -10,8 +10,10 @@ import { ACTIVE_STATUSES } from './job-state-machine';
 import { JobProcessor, type ClaimedJob, type StepResult } from './job-processor';
 import { TrainingAttemptEntity } from './training-attempt.entity';
 import { TrainingJobEntity } from './training-job.entity';
+import { TrainingPollEntity } from './training-poll.entity';
 
 export const TRAINING_POLLER_TASK = 'training.poller';
+export const TRAINING_POLL_HISTORY_PRUNE_TASK = 'training.poll-history-prune';
 const CHUNK = 1000;
 
 /**
@@ -39,6 +41,19 @@ export class TrainingPoller implements OnApplicationBootstrap {
       timeoutMs: Math.max(60_000, this.config.training.poll_interval_ms * 5),
       runOnStart: true,
     });
+    const retentionHours = this.config.training.poll_history_retention_hours;
+    if (retentionHours > 0) {
+      this.tasks.register(TRAINING_POLL_HISTORY_PRUNE_TASK, () => this.pruneHistory(retentionHours), {
+        intervalMs: 15 * 60_000,
+        timeoutMs: 120_000,
+      });
+    }
+  }
+
+  /** Claim records are an audit trail, not state: older ones go. */
+  async pruneHistory(retentionHours: number): Promise<void> {
+    const cutoff = new Date(this.clock.now().getTime() - retentionHours * 3600_000);
+    await this.dataSource.getRepository(TrainingPollEntity).delete({ claimed_at: LessThan(cutoff) });
   }
 
   /**
@@ -67,7 +82,7 @@ export class TrainingPoller implements OnApplicationBootstrap {
     const p = (n: number) => this.dialect.param(n);
     const active = ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ');
     const now = this.dialect.now;
-    const rows = await this.dataSource.query(
+    const rows: unknown = await this.dataSource.query(
       `UPDATE training_jobs
           SET lease_owner = ${p(1)}, lease_expires_at = ${this.dialect.nowPlusSeconds(p(2))}, lease_token = lease_token + 1
         WHERE id IN (
@@ -81,7 +96,9 @@ export class TrainingPoller implements OnApplicationBootstrap {
         RETURNING id, lease_token`,
       [this.config.instance_id, this.config.training.lease_seconds, limit],
     );
-    return this.dialect.rows<{ id: string; lease_token: number | string }>(rows).map((r) => ({ id: r.id, lease_token: Number(r.lease_token) }));
+    return this.dialect
+      .rows<{ id: string; lease_token: number | string }>(rows)
+      .map((r) => ({ id: r.id, lease_token: Number(r.lease_token) }));
   }
 
   private async runBatch(claims: Array<{ id: string; lease_token: number }>): Promise<void> {
@@ -106,7 +123,12 @@ export class TrainingPoller implements OnApplicationBootstrap {
       return await this.processor.process(claimed, now);
     } catch (error) {
       this.logger.warn(`job ${claimed.job.id}: ${(error as Error).message}`);
-      return { kind: 'unchanged', progress: claimed.job.progress, checkpoint_uri: claimed.job.checkpoint_uri, afterSeconds: this.config.training.status_interval_seconds };
+      return {
+        kind: 'unchanged',
+        progress: claimed.job.progress,
+        checkpoint_uri: claimed.job.checkpoint_uri,
+        afterSeconds: this.config.training.status_interval_seconds,
+      };
     }
   }
 
@@ -133,15 +155,21 @@ export class TrainingPoller implements OnApplicationBootstrap {
     return out;
   }
 
-  private async recordClaims(chunk: Array<{ id: string; lease_token: number }>): Promise<Map<string, number>> {
+  private async recordClaims(
+    chunk: Array<{ id: string; lease_token: number }>,
+  ): Promise<Map<string, number>> {
     if (this.config.training.poll_history_retention_hours === 0) return new Map();
     const p = (n: number) => this.dialect.param(n);
-    const values = chunk.map((_, i) => `(${p(i * 3 + 1)}, ${p(i * 3 + 2)}, ${p(i * 3 + 3)}, ${this.dialect.now})`).join(', ');
-    const rows = await this.dataSource.query(
+    const values = chunk
+      .map((_, i) => `(${p(i * 3 + 1)}, ${p(i * 3 + 2)}, ${p(i * 3 + 3)}, ${this.dialect.now})`)
+      .join(', ');
+    const rows: unknown = await this.dataSource.query(
       `INSERT INTO training_polls (job_id, lease_owner, lease_token, claimed_at) VALUES ${values} RETURNING id, job_id`,
       chunk.flatMap((c) => [c.id, this.config.instance_id, c.lease_token]),
     );
-    return new Map(this.dialect.rows<{ id: number | string; job_id: string }>(rows).map((r) => [r.job_id, Number(r.id)]));
+    return new Map(
+      this.dialect.rows<{ id: number | string; job_id: string }>(rows).map((r) => [r.job_id, Number(r.id)]),
+    );
   }
 
   /**
@@ -164,7 +192,10 @@ export class TrainingPoller implements OnApplicationBootstrap {
         );
       }
       const rows = chunk
-        .map((_, k) => `(${p(k * 5 + 1)}, CAST(${p(k * 5 + 2)} AS bigint), CAST(${p(k * 5 + 3)} AS double precision), CAST(${p(k * 5 + 4)} AS varchar(500)), CAST(${p(k * 5 + 5)} AS double precision))`)
+        .map(
+          (_, k) =>
+            `(${p(k * 5 + 1)}, CAST(${p(k * 5 + 2)} AS bigint), CAST(${p(k * 5 + 3)} AS double precision), CAST(${p(k * 5 + 4)} AS varchar(500)), CAST(${p(k * 5 + 5)} AS double precision))`,
+        )
         .join(', ');
       await this.dataSource.query(
         `UPDATE training_jobs
@@ -172,7 +203,9 @@ export class TrainingPoller implements OnApplicationBootstrap {
                 next_poll_at = ${this.dialect.nowPlusSeconds('v.column5')}
            FROM (VALUES ${rows}) AS v
           WHERE training_jobs.id = v.column1 AND training_jobs.lease_token = v.column2`,
-        chunk.flatMap(({ c, r }) => r.kind === 'unchanged' ? [c.job.id, c.token, r.progress, r.checkpoint_uri, r.afterSeconds] : []),
+        chunk.flatMap(({ c, r }) =>
+          r.kind === 'unchanged' ? [c.job.id, c.token, r.progress, r.checkpoint_uri, r.afterSeconds] : [],
+        ),
       );
     }
   }

@@ -1,4 +1,15 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, StreamableFile } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  StreamableFile,
+} from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -36,9 +47,15 @@ export class TrainingController {
   @Post('dispatch')
   @HttpCode(200)
   @ApiOperation({ summary: 'Dispatch a training job (launched by the poller right after this returns)' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key and body → the same job; other body → 409.' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Same key and body → the same job; other body → 409.',
+  })
   @ApiOkResponse({ type: DispatchResponseDto })
-  @ApiBadRequestResponse({ description: 'Invalid body, or unknown provider (the message names the enabled ones).' })
+  @ApiBadRequestResponse({
+    description: 'Invalid body, or unknown provider (the message names the enabled ones).',
+  })
   @ApiPaymentRequiredResponse({ description: 'Refused by a budget.' })
   @ApiConflictResponse({ description: 'Idempotency-Key reused with another body.' })
   async dispatch(
@@ -107,11 +124,16 @@ export class TrainingController {
   }
 
   @Get(':job_id/logs')
-  @ApiOperation({ summary: "The job's output: the last `tail` lines; `follow=true` streams until the job ends" })
+  @ApiOperation({
+    summary: "The job's output: the last `tail` lines; `follow=true` streams until the job ends",
+  })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Plain text.' })
   @ApiNotFoundResponse({ description: 'Unknown job.' })
-  async logs(@Param('job_id', ParseUUIDPipe) jobId: string, @Query() query: LogsQueryDto): Promise<StreamableFile> {
+  async logs(
+    @Param('job_id', ParseUUIDPipe) jobId: string,
+    @Query() query: LogsQueryDto,
+  ): Promise<StreamableFile> {
     const tail = query.tail ?? 200;
     const follow = query.follow === 'true' || query.follow === '1';
     const type = 'text/plain; charset=utf-8';

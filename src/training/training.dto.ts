@@ -31,10 +31,18 @@ export class DispatchRequestDto {
   @IsOptional()
   @IsObject()
   config?: Record<string, unknown>;
-  @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() @MaxLength(100) instance_type?: string | null;
-  @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() @MaxLength(100) region?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  instance_type?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() @MaxLength(100) region?:
+    string | null;
   @ApiPropertyOptional({ default: false }) @IsOptional() @IsBoolean() is_spot?: boolean;
-  @ApiPropertyOptional({ default: 24, description: 'Hard limit; also the duration predicted without history.' })
+  @ApiPropertyOptional({
+    default: 24,
+    description: 'Hard limit; also the duration predicted without history.',
+  })
   @IsOptional()
   @IsNumber()
   @Min(0.0003)
@@ -49,7 +57,10 @@ export class DispatchRequestDto {
   @IsString()
   @MaxLength(255)
   project?: string | null;
-  @ApiPropertyOptional({ description: 'After the last spot retry, run on on-demand capacity (default from ARTENIC_SPOT__FALLBACK_TO_ON_DEMAND).' })
+  @ApiPropertyOptional({
+    description:
+      'After the last spot retry, run on on-demand capacity (default from ARTENIC_SPOT__FALLBACK_TO_ON_DEMAND).',
+  })
   @IsOptional()
   @IsBoolean()
   fallback_to_on_demand?: boolean;
@@ -73,7 +84,11 @@ export class DispatchResponseDto {
   @ApiProperty({ enum: JOB_STATUSES }) status!: string;
   @ApiProperty() provider!: string;
   @ApiProperty({ nullable: true, type: String }) provider_job_id!: string | null;
-  @ApiProperty({ nullable: true, type: Number, description: 'Predicted p90 cost in the reference unit (EUR when convertible).' })
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'Predicted p90 cost in the reference unit (EUR when convertible).',
+  })
   cost_estimate_eur!: number | null;
   @ApiProperty({ nullable: true, type: Number }) cost_per_hour_eur!: number | null;
   @ApiProperty({ type: PredictionDto }) prediction!: PredictionDto;
@@ -107,7 +122,10 @@ export class TrainingJobDto {
   @ApiProperty() provider!: string;
   @ApiProperty({ type: 'object', additionalProperties: true }) config!: Record<string, unknown>;
   @ApiProperty({ enum: JOB_STATUSES }) status!: string;
-  @ApiProperty({ nullable: true, type: 'object', additionalProperties: { type: 'number' } }) metrics!: Record<string, number> | null;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: { type: 'number' } }) metrics!: Record<
+    string,
+    number
+  > | null;
   @ApiProperty({ nullable: true, type: String }) error!: string | null;
   @ApiProperty({ nullable: true, type: String }) provider_job_id!: string | null;
   @ApiProperty({ nullable: true, type: String }) instance_type!: string | null;
@@ -126,7 +144,8 @@ export class TrainingJobDto {
   @ApiProperty() failure_count!: number;
   @ApiProperty({ nullable: true, type: Number }) progress!: number | null;
   @ApiProperty() currency!: string;
-  @ApiProperty({ description: 'Total so far over every attempt, including the running one.' }) cost_micros!: number;
+  @ApiProperty({ description: 'Total so far over every attempt, including the running one.' })
+  cost_micros!: number;
   @ApiProperty({ nullable: true, type: Number }) cost_per_hour_micros!: number | null;
   @ApiProperty({ nullable: true, type: Number }) predicted_duration_p50_seconds!: number | null;
   @ApiProperty({ nullable: true, type: Number }) predicted_duration_p90_seconds!: number | null;
@@ -137,7 +156,11 @@ export class TrainingJobDto {
   @ApiProperty() fallback_to_on_demand!: boolean;
   @ApiProperty({ nullable: true, type: String }) checkpoint_uri!: string | null;
   @ApiProperty({ nullable: true, type: String }) model_version_id!: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'Why the produced model could not be registered.' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Why the produced model could not be registered.',
+  })
   registration_error!: string | null;
   @ApiProperty({ nullable: true, type: String }) project!: string | null;
   @ApiProperty() created_by!: string;
@@ -155,7 +178,12 @@ export class ListJobsQueryDto {
   @Min(1)
   @Max(500)
   limit?: number;
-  @ApiPropertyOptional({ default: 0, minimum: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+  @ApiPropertyOptional({ default: 0, minimum: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  offset?: number;
 }
 
 export class LogsQueryDto {
@@ -166,7 +194,10 @@ export class LogsQueryDto {
   @Min(1)
   @Max(10000)
   tail?: number;
-  @ApiPropertyOptional({ default: false, description: 'Keep the response open and stream new lines until the job ends.' })
+  @ApiPropertyOptional({
+    default: false,
+    description: 'Keep the response open and stream new lines until the job ends.',
+  })
   @IsOptional()
   @IsIn(['true', 'false', '1', '0'])
   follow?: string;
@@ -174,7 +205,8 @@ export class LogsQueryDto {
 
 export class EstimateCandidateDto {
   @ApiProperty() @IsString() @MaxLength(50) provider!: string;
-  @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() instance_type?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() instance_type?:
+    string | null;
   @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() region?: string | null;
   @ApiPropertyOptional({ default: false }) @IsOptional() @IsBoolean() is_spot?: boolean;
 }
@@ -182,10 +214,16 @@ export class EstimateCandidateDto {
 export class EstimateRequestDto {
   @ApiProperty() @IsString() @MaxLength(255) service!: string;
   @ApiProperty() @IsString() @MaxLength(255) model!: string;
-  @ApiPropertyOptional({ default: 24 }) @IsOptional() @IsNumber() @Min(0.0003) @Max(24 * 30) max_runtime_hours?: number;
+  @ApiPropertyOptional({ default: 24 })
+  @IsOptional()
+  @IsNumber()
+  @Min(0.0003)
+  @Max(24 * 30)
+  max_runtime_hours?: number;
   @ApiPropertyOptional({
     type: [EstimateCandidateDto],
-    description: 'Omitted: every instance type in the catalogue of every enabled provider (on-demand and spot).',
+    description:
+      'Omitted: every instance type in the catalogue of every enabled provider (on-demand and spot).',
   })
   @IsOptional()
   @IsArray()

@@ -13,6 +13,7 @@ import { TrainingDispatcher } from './training-dispatcher';
 import { TrainingEstimator } from './training-estimator';
 import { TrainingJobEntity } from './training-job.entity';
 import { TrainingOutcomeEntity } from './training-outcome.entity';
+import { TrainingPollEntity } from './training-poll.entity';
 import { TrainingPoller } from './training-poller';
 import { TrainingQueries } from './training-queries';
 import { TrainingController } from './training.controller';
@@ -24,7 +25,15 @@ import { TrainingService } from './training.service';
  * admission), TrainingQueries (running attempts with prices) and TrainingService (cancel).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([TrainingJobEntity, TrainingAttemptEntity, TrainingOutcomeEntity]), RegistryModule],
+  imports: [
+    TypeOrmModule.forFeature([
+      TrainingJobEntity,
+      TrainingAttemptEntity,
+      TrainingOutcomeEntity,
+      TrainingPollEntity,
+    ]),
+    RegistryModule,
+  ],
   controllers: [TrainingController],
   providers: [
     DispatchAdmissions,

@@ -32,7 +32,13 @@ export class TrainingService {
   async get(jobId: string): Promise<TrainingJobDto> {
     const job = await this.load(jobId);
     const attempts = await this.attempts.find({ where: { job_id: jobId }, order: { attempt: 'ASC' } });
-    return toJobDto(job, attempts.find((a) => a.attempt === job.attempt), this.fx, this.clock.now(), attempts);
+    return toJobDto(
+      job,
+      attempts.find((a) => a.attempt === job.attempt),
+      this.fx,
+      this.clock.now(),
+      attempts,
+    );
   }
 
   async list(query: ListJobsQueryDto): Promise<TrainingJobDto[]> {
@@ -40,10 +46,23 @@ export class TrainingService {
     if (query.service) where.service = query.service;
     if (query.provider) where.provider = query.provider;
     if (query.status) where.status = query.status as TrainingJobEntity['status'];
-    const jobs = await this.jobs.find({ where, order: { created_at: 'DESC', id: 'ASC' }, take: query.limit ?? 50, skip: query.offset ?? 0 });
-    const current = jobs.length === 0 ? [] : await this.attempts.find({ where: { job_id: In(jobs.map((j) => j.id)) } });
+    const jobs = await this.jobs.find({
+      where,
+      order: { created_at: 'DESC', id: 'ASC' },
+      take: query.limit ?? 50,
+      skip: query.offset ?? 0,
+    });
+    const current =
+      jobs.length === 0 ? [] : await this.attempts.find({ where: { job_id: In(jobs.map((j) => j.id)) } });
     const now = this.clock.now();
-    return jobs.map((j) => toJobDto(j, current.find((a) => a.job_id === j.id && a.attempt === j.attempt), this.fx, now));
+    return jobs.map((j) =>
+      toJobDto(
+        j,
+        current.find((a) => a.job_id === j.id && a.attempt === j.attempt),
+        this.fx,
+        now,
+      ),
+    );
   }
 
   /**
@@ -54,7 +73,10 @@ export class TrainingService {
   async cancel(jobId: string, reason: string, actor: string): Promise<TrainingJobDto> {
     const job = await this.load(jobId);
     if (isTerminal(job.status)) {
-      throw conflict('JOB_ALREADY_FINISHED', `Cannot cancel job in '${job.status}' state.`, { job_id: jobId, status: job.status });
+      throw conflict('JOB_ALREADY_FINISHED', `Cannot cancel job in '${job.status}' state.`, {
+        job_id: jobId,
+        status: job.status,
+      });
     }
     const attempt = await this.attempts.findOne({ where: { job_id: jobId, attempt: job.attempt } });
     const written = await this.writer.write({
@@ -62,7 +84,9 @@ export class TrainingService {
       guard: { kind: 'cancel' },
       to: 'cancelled',
       patch: { error: `Cancelled by ${actor}: ${reason}`, needs_teardown: Boolean(attempt?.handle) },
-      ...(attempt && attempt.ended_at === null ? { attempt: { row: attempt, end: { status: 'cancelled' as const, reason } } } : {}),
+      ...(attempt && attempt.ended_at === null
+        ? { attempt: { row: attempt, end: { status: 'cancelled' as const, reason } } }
+        : {}),
     });
     if (!written) return this.cancel(jobId, reason, actor); // it moved on meanwhile: re-read and decide again
     if (attempt?.handle) await this.releaseResources(written, attempt);
@@ -107,7 +131,13 @@ export class TrainingService {
       void (async () => {
         const job = await this.jobs.findOne({ where: { id: jobId } });
         const all = (await this.logs(jobId, 1_000_000)).split('\n');
-        if (all.length > sent) stream.push(all.slice(sent - 1, all.length - 1).map((l) => `${l}\n`).join(''));
+        if (all.length > sent)
+          stream.push(
+            all
+              .slice(sent - 1, all.length - 1)
+              .map((l) => `${l}\n`)
+              .join(''),
+          );
         sent = Math.max(sent, all.length);
         if (!job || isTerminal(job.status)) {
           clearInterval(timer);

@@ -93,7 +93,11 @@ export class Training1764230600000 implements MigrationInterface {
           t.timestamp('ended_at', { isNullable: true }),
         ],
         indices: [
-          new TableIndex({ name: 'uq_training_attempts_job', columnNames: ['job_id', 'attempt'], isUnique: true }),
+          new TableIndex({
+            name: 'uq_training_attempts_job',
+            columnNames: ['job_id', 'attempt'],
+            isUnique: true,
+          }),
           new TableIndex({ name: 'idx_training_attempts_live', columnNames: ['provider', 'ended_at'] }),
         ],
         foreignKeys: [

@@ -7,7 +7,8 @@ import { readFile } from 'node:fs/promises';
  * code to a file once it ends, so a platform that restarted (and is no longer the parent) can still tell
  * how the job finished.
  */
-const WRAPPER = 'exit_file=$1; shift; "$@"; rc=$?; printf "%s" "$rc" > "$exit_file.tmp" && mv "$exit_file.tmp" "$exit_file"; exit $rc';
+const WRAPPER =
+  'exit_file=$1; shift; "$@"; rc=$?; printf "%s" "$rc" > "$exit_file.tmp" && mv "$exit_file.tmp" "$exit_file"; exit $rc';
 
 export interface SpawnedJob {
   pid: number;

@@ -108,7 +108,8 @@ export class LocalProvider implements TrainingProvider {
   start(handle: ProviderJobHandle, spec: LaunchSpec): Promise<ProviderJobHandle> {
     const state = handle.state as LocalState;
     if (state.pid !== null) return Promise.resolve(handle);
-    if (spec.command.length === 0) return Promise.reject(new Error('no training command (config.command or config.entry_point)'));
+    if (spec.command.length === 0)
+      return Promise.reject(new Error('no training command (config.command or config.entry_point)'));
     const env: Record<string, string> = {
       ...this.config.local.inherited_env,
       ...spec.env,
@@ -117,7 +118,13 @@ export class LocalProvider implements TrainingProvider {
       ARTENIC_CHECKPOINT_DIR: state.checkpoint_dir,
       ...(this.config.local.gpu_enabled ? {} : { CUDA_VISIBLE_DEVICES: '' }),
     };
-    const { pid } = spawnJobGroup({ argv: spec.command, cwd: state.cwd, env, logPath: state.log_path, exitPath: state.exit_path });
+    const { pid } = spawnJobGroup({
+      argv: spec.command,
+      cwd: state.cwd,
+      env,
+      logPath: state.log_path,
+      exitPath: state.exit_path,
+    });
     return Promise.resolve({ ...handle, state: { ...state, pid } });
   }
 
@@ -128,13 +135,20 @@ export class LocalProvider implements TrainingProvider {
     if (state.pid === null) return { state: 'provisioning' };
     if (state.host === this.host && !processAlive(state.pid)) {
       // The wrapper writes the exit file before it exits: look once more to close the race.
-      return (await this.exitStatus(state)) ?? { state: 'lost', message: 'the local process is gone and left no exit code' };
+      return (
+        (await this.exitStatus(state)) ?? {
+          state: 'lost',
+          message: 'the local process is gone and left no exit code',
+        }
+      );
     }
     const metrics = await this.readMetrics(state);
     return {
       state: 'running',
       ...(metrics ? { metrics } : {}),
-      ...(typeof metrics?.progress === 'number' ? { progress: Math.min(1, Math.max(0, metrics.progress)) } : {}),
+      ...(typeof metrics?.progress === 'number'
+        ? { progress: Math.min(1, Math.max(0, metrics.progress)) }
+        : {}),
       ...((await this.hasCheckpoint(state)) ? { checkpoint_uri: state.checkpoint_dir } : {}),
     };
   }
@@ -144,12 +158,16 @@ export class LocalProvider implements TrainingProvider {
     const text = await readFile(state.log_path, 'utf8').catch(() => '');
     const lines = text.split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
-    return lines.slice(-tailLines).map((l) => `${l}\n`).join('');
+    return lines
+      .slice(-tailLines)
+      .map((l) => `${l}\n`)
+      .join('');
   }
 
   async cancel(handle: ProviderJobHandle): Promise<void> {
     const state = handle.state as LocalState;
-    if (state.pid !== null && state.host === this.host) await killGroup(state.pid, this.config.local.kill_grace_ms);
+    if (state.pid !== null && state.host === this.host)
+      await killGroup(state.pid, this.config.local.kill_grace_ms);
   }
 
   async collectArtifacts(handle: ProviderJobHandle, destinationDir: string): Promise<CollectedArtifact[]> {
@@ -161,7 +179,12 @@ export class LocalProvider implements TrainingProvider {
       const localPath = join(destinationDir, path);
       await mkdir(dirname(localPath), { recursive: true });
       await copyFile(file, localPath);
-      collected.push({ path, local_path: localPath, size_bytes: (await stat(localPath)).size, sha256: await sha256(localPath) });
+      collected.push({
+        path,
+        local_path: localPath,
+        size_bytes: (await stat(localPath)).size,
+        sha256: await sha256(localPath),
+      });
     }
     return collected;
   }
@@ -178,7 +201,12 @@ export class LocalProvider implements TrainingProvider {
   private async acquireSlot(jobId: string, attempt: number): Promise<void> {
     const p = (n: number) => this.dialect.param(n);
     // Typed placeholders: PostgreSQL cannot infer one type for a parameter used in several places.
-    const [job, att, host, max] = [`CAST(${p(1)} AS varchar)`, `CAST(${p(2)} AS integer)`, `CAST(${p(3)} AS varchar)`, `CAST(${p(4)} AS integer)`];
+    const [job, att, host, max] = [
+      `CAST(${p(1)} AS varchar)`,
+      `CAST(${p(2)} AS integer)`,
+      `CAST(${p(3)} AS varchar)`,
+      `CAST(${p(4)} AS integer)`,
+    ];
     const inserted = this.dialect.rows<{ job_id: string }>(
       await this.dataSource.query(
         `INSERT INTO local_job_slots (job_id, attempt, host, acquired_at)
@@ -197,7 +225,9 @@ export class LocalProvider implements TrainingProvider {
       [jobId, attempt],
     );
     if (mine.length === 0) {
-      throw new ProviderCapacityError(`all ${this.config.local.max_concurrent_jobs} local job slots are busy`);
+      throw new ProviderCapacityError(
+        `all ${this.config.local.max_concurrent_jobs} local job slots are busy`,
+      );
     }
   }
 
@@ -206,7 +236,12 @@ export class LocalProvider implements TrainingProvider {
     if (code === undefined) return undefined;
     const metrics = await this.readMetrics(state);
     if (code === 0) return { state: 'succeeded', exit_code: 0, progress: 1, ...(metrics ? { metrics } : {}) };
-    return { state: 'failed', exit_code: code, message: `Process exited with code ${code}`, ...(metrics ? { metrics } : {}) };
+    return {
+      state: 'failed',
+      exit_code: code,
+      message: `Process exited with code ${code}`,
+      ...(metrics ? { metrics } : {}),
+    };
   }
 
   /** `metrics.json` (numbers only) from the output dir, else the job dir: scripts may rewrite it as they go. */
@@ -216,7 +251,9 @@ export class LocalProvider implements TrainingProvider {
         const parsed = JSON.parse(await readFile(join(dir, 'metrics.json'), 'utf8')) as unknown;
         if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
           return Object.fromEntries(
-            Object.entries(parsed).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])),
+            Object.entries(parsed).filter(
+              (e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1]),
+            ),
           );
         }
       } catch {
@@ -234,7 +271,9 @@ export class LocalProvider implements TrainingProvider {
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   const nested = await Promise.all(
-    entries.map((e) => (e.isDirectory() ? listFiles(join(dir, e.name)) : Promise.resolve(e.isFile() ? [join(dir, e.name)] : []))),
+    entries.map((e) =>
+      e.isDirectory() ? listFiles(join(dir, e.name)) : Promise.resolve(e.isFile() ? [join(dir, e.name)] : []),
+    ),
   );
   return nested.flat().sort();
 }
@@ -248,4 +287,3 @@ function sha256(path: string): Promise<string> {
       .on('error', reject);
   });
 }
-

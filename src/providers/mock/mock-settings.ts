@@ -44,7 +44,9 @@ export function parseMockSettings(options: Record<string, unknown>): MockSetting
     const value = input[key];
     if (value === undefined || value === null) return nullable ? null : (DEFAULTS[key] as number);
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw invalid('INVALID_MOCK_CONFIG', `config.mock.${key} must be a non-negative number.`, { field: key });
+      throw invalid('INVALID_MOCK_CONFIG', `config.mock.${key} must be a non-negative number.`, {
+        field: key,
+      });
     }
     return value;
   };
@@ -58,7 +60,9 @@ export function parseMockSettings(options: Record<string, unknown>): MockSetting
   };
   const unknownKeys = Object.keys(input).filter((k) => !(k in DEFAULTS));
   if (unknownKeys.length > 0) {
-    throw invalid('INVALID_MOCK_CONFIG', `Unknown config.mock keys: ${unknownKeys.join(', ')}.`, { keys: unknownKeys });
+    throw invalid('INVALID_MOCK_CONFIG', `Unknown config.mock keys: ${unknownKeys.join(', ')}.`, {
+      keys: unknownKeys,
+    });
   }
   return {
     duration_seconds: num('duration_seconds', false) as number,

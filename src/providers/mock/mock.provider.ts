@@ -17,9 +17,33 @@ const REGIONS = ['mock-region-1', 'mock-region-2', 'mock-region-3'];
 
 /** The reference's three mock instance types (EUR per hour). */
 const PRICE_LIST = [
-  { instance_type: 'mock-cpu-small', vcpus: 2, memory_gb: 4, gpu_type: null, gpu_count: 0, on_demand: 10_000, spot: null },
-  { instance_type: 'mock-cpu-large', vcpus: 8, memory_gb: 32, gpu_type: null, gpu_count: 0, on_demand: 50_000, spot: null },
-  { instance_type: 'mock-gpu-a100', vcpus: 12, memory_gb: 80, gpu_type: 'A100', gpu_count: 1, on_demand: 2_500_000, spot: 750_000 },
+  {
+    instance_type: 'mock-cpu-small',
+    vcpus: 2,
+    memory_gb: 4,
+    gpu_type: null,
+    gpu_count: 0,
+    on_demand: 10_000,
+    spot: null,
+  },
+  {
+    instance_type: 'mock-cpu-large',
+    vcpus: 8,
+    memory_gb: 32,
+    gpu_type: null,
+    gpu_count: 0,
+    on_demand: 50_000,
+    spot: null,
+  },
+  {
+    instance_type: 'mock-gpu-a100',
+    vcpus: 12,
+    memory_gb: 80,
+    gpu_type: 'A100',
+    gpu_count: 1,
+    on_demand: 2_500_000,
+    spot: 750_000,
+  },
 ] as const;
 
 interface MockState extends Record<string, unknown> {
@@ -92,7 +116,10 @@ export class MockProvider implements TrainingProvider {
   }
 
   start(handle: ProviderJobHandle): Promise<ProviderJobHandle> {
-    return Promise.resolve({ ...handle, state: { ...handle.state, started_at: this.clock.now().toISOString() } });
+    return Promise.resolve({
+      ...handle,
+      state: { ...handle.state, started_at: this.clock.now().toISOString() },
+    });
   }
 
   status(handle: ProviderJobHandle): Promise<ProviderJobStatus> {
@@ -139,18 +166,26 @@ export class MockProvider implements TrainingProvider {
   private evaluate(handle: ProviderJobHandle): ProviderJobStatus {
     const state = handle.state as MockState;
     const s = state.settings;
-    const sinceStart = (this.clock.now().getTime() - Date.parse(state.started_at ?? state.provisioned_at)) / 1000;
+    const sinceStart =
+      (this.clock.now().getTime() - Date.parse(state.started_at ?? state.provisioned_at)) / 1000;
     if (state.started_at === null || sinceStart < s.provision_seconds) return { state: 'provisioning' };
     const checkpoint = `mock://${handle.job_id}/checkpoints/attempt-${handle.attempt}`;
     const preempts =
-      handle.spot && s.preempt_at_seconds !== null && (s.preempt_attempts === null || handle.attempt <= s.preempt_attempts);
+      handle.spot &&
+      s.preempt_at_seconds !== null &&
+      (s.preempt_attempts === null || handle.attempt <= s.preempt_attempts);
     if (preempts && sinceStart >= (s.preempt_at_seconds ?? 0)) {
       return { state: 'preempted', message: 'spot capacity reclaimed (mock)', checkpoint_uri: checkpoint };
     }
     if (s.fail_at_seconds !== null && sinceStart >= s.fail_at_seconds) {
       return { state: 'failed', exit_code: 1, message: 'Process exited with code 1 (mock failure)' };
     }
-    if (sinceStart >= s.duration_seconds) return { state: 'succeeded', exit_code: 0, progress: 1, metrics: s.metrics };
-    return { state: 'running', progress: s.duration_seconds > 0 ? sinceStart / s.duration_seconds : 0, checkpoint_uri: checkpoint };
+    if (sinceStart >= s.duration_seconds)
+      return { state: 'succeeded', exit_code: 0, progress: 1, metrics: s.metrics };
+    return {
+      state: 'running',
+      progress: s.duration_seconds > 0 ? sinceStart / s.duration_seconds : 0,
+      checkpoint_uri: checkpoint,
+    };
   }
 }
