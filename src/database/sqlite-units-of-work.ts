@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { EntityManager, type DataSource, type QueryRunner } from 'typeorm';
+import { EntityManager, type DataSource } from 'typeorm';
 
 /**
  * TypeORM's better-sqlite3 driver has ONE query runner for the whole process: a second transaction
@@ -41,7 +41,7 @@ function patchEntityManagerOnce(): void {
     proto[method] = function (this: EntityManager, ...args: unknown[]) {
       const lock = units.get(this.connection);
       // A manager bound to a query runner is already inside a unit (it came from `transaction`).
-      if (!lock || (this.queryRunner)?.isTransactionActive) {
+      if (!lock || this.queryRunner?.isTransactionActive) {
         return original.apply(this, args);
       }
       return lock.exclusive(() => original.apply(this, args));
