@@ -82,14 +82,11 @@ function rssMb(pid) {
 /** One autocannon run; returns req/s and latency percentiles. */
 function load(opts) {
   return new Promise((resolve, reject) => {
-    autocannon(
-      { connections: 32, pipelining: 1, duration: 5, ...opts },
-      (error, result) => {
-        if (error) return reject(error);
-        if (result.non2xx > 0) return reject(new Error(`${opts.url}: ${result.non2xx} non-2xx answers`));
-        resolve({ rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 });
-      },
-    );
+    autocannon({ connections: 32, pipelining: 1, duration: 5, ...opts }, (error, result) => {
+      if (error) return reject(error);
+      if (result.non2xx > 0) return reject(new Error(`${opts.url}: ${result.non2xx} non-2xx answers`));
+      resolve({ rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 });
+    });
   });
 }
 
@@ -139,4 +136,16 @@ function report(row, unit = 'req/s') {
   );
 }
 
-module.exports = { ROOT, freePort, waitFor, startPlatform, startScript, stop, rssMb, load, compare, median, report };
+module.exports = {
+  ROOT,
+  freePort,
+  waitFor,
+  startPlatform,
+  startScript,
+  stop,
+  rssMb,
+  load,
+  compare,
+  median,
+  report,
+};

@@ -3,7 +3,47 @@
  * `npm run bench`: every figure next to a baseline measured in the same run on the same machine, as a
  * ratio. Scenarios: `node bench/run.js [health] [startup] [models] [predict] …` (default: all).
  */
-const { startPlatform, startScript, compare, rssMb, median } = require('./lib');
+const { mkdtempSync, readFileSync, writeFileSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { startPlatform, startScript, compare, rssMb, median, load } = require('./lib');
+const { writeLogisticRegression } = require('../examples/lib/onnx-writer');
+
+async function api(base, method, path, body, contentType = 'application/json') {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': contentType },
+    body: body === undefined ? undefined : contentType === 'application/json' ? JSON.stringify(body) : body,
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.status === 204 ? undefined : res.json();
+}
+
+/** Registers, uploads and promotes a 4-feature logistic regression serving `service`. */
+async function servedOnnxModel(platform, service) {
+  const dir = mkdtempSync(join(tmpdir(), 'artenic-bench-model-'));
+  const file = join(dir, 'model.onnx');
+  writeLogisticRegression({ weights: [0.8, -1.2, 0.5, 2.0], bias: -0.3, path: file });
+  const reg = await api(platform.url, 'POST', '/api/v1/models', {
+    name: service,
+    version: '1',
+    model_type: 'classifier',
+    framework: 'onnx',
+    service,
+    serving: { runtime: 'onnx', artifact: 'model.onnx' },
+  });
+  await api(
+    platform.url,
+    'PUT',
+    `/api/v1/models/${reg.model_id}/artifacts/model.onnx`,
+    readFileSync(file),
+    'application/octet-stream',
+  );
+  await api(platform.url, 'POST', `/api/v1/models/${reg.model_id}/promote`, { version: '1' });
+  return file;
+}
+
+const ROW = { input: [0.5, 1.0, -0.2, 0.3] };
 
 const scenarios = {
   async startup() {
@@ -21,14 +61,104 @@ const scenarios = {
     console.log(
       `start to first answer (built, SQLite file): median ${t.toFixed(0)} ms over 5 starts (target < 2000 ms: ${t < 2000 ? 'PASS' : 'FAIL'})`,
     );
-    console.log(`idle RSS after start: median ${r.toFixed(0)} MB (target < 150 MB: ${r < 150 ? 'PASS' : 'FAIL'})`);
+    console.log(
+      `idle RSS after start: median ${r.toFixed(0)} MB (target < 150 MB: ${r < 150 ? 'PASS' : 'FAIL'})`,
+    );
+  },
+
+  async models() {
+    const platform = await startPlatform();
+    let bare;
+    try {
+      for (let i = 0; i < 100; i += 1) {
+        await api(platform.url, 'POST', '/api/v1/models', {
+          name: `bench-model-${String(i).padStart(3, '0')}`,
+          version: '1',
+          model_type: 'classifier',
+          framework: 'sklearn',
+          description: 'A model registered by the benchmark',
+          tags: { team: 'bench', dataset: 'synthetic' },
+        });
+      }
+      const res = await fetch(`${platform.url}/api/v1/models?limit=100`);
+      const body = await res.text();
+      if (JSON.parse(body).length !== 100) throw new Error('expected 100 models');
+      const file = join(mkdtempSync(join(tmpdir(), 'artenic-bench-')), 'models.json');
+      writeFileSync(file, body);
+      bare = await startScript('bare-json-server.js', [file]);
+      await compare(
+        'GET /api/v1/models (100 models)',
+        { url: `${bare.url}/api/v1/models` },
+        { url: `${platform.url}/api/v1/models?limit=100` },
+        { target: 0.3 },
+      );
+    } finally {
+      await platform.stop();
+      await bare?.stop();
+    }
+  },
+
+  async predict() {
+    const platform = await startPlatform();
+    let bare;
+    try {
+      const file = await servedOnnxModel(platform, 'bench-predict');
+      bare = await startScript('onnx-baseline-server.js', [file]);
+      const body = JSON.stringify({ data: ROW });
+      const post = { method: 'POST', headers: { 'content-type': 'application/json' }, body };
+      await compare(
+        'POST /api/v1/services/{service}/predict (ONNX logistic regression, 4 features)',
+        { url: `${bare.url}/predict`, ...post },
+        { url: `${platform.url}/api/v1/services/bench-predict/predict`, ...post },
+        { target: 0.5 },
+      );
+    } finally {
+      await platform.stop();
+      await bare?.stop();
+    }
+  },
+
+  async batch() {
+    const platform = await startPlatform();
+    try {
+      await servedOnnxModel(platform, 'bench-batch');
+      const post = (path, payload) => ({
+        url: `${platform.url}/api/v1/services/bench-batch/${path}`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+      });
+      const single = post('predict', { data: ROW });
+      const batch = post('predict_batch', { batch: Array.from({ length: 64 }, () => ROW) });
+      await load({ ...single, duration: 2 });
+      await load({ ...batch, duration: 2 });
+      const singles = [];
+      const batches = [];
+      for (let i = 0; i < 3; i += 1) {
+        singles.push((await load({ ...single, duration: 5 })).rps);
+        batches.push((await load({ ...batch, duration: 5 })).rps * 64);
+      }
+      const ratio = median(batches) / median(singles);
+      console.log(
+        `rows/s, one row per call: ${Math.round(median(singles)).toLocaleString('en-US')}\n` +
+          `rows/s, 64 rows per call: ${Math.round(median(batches)).toLocaleString('en-US')}\n` +
+          `  ratio: ${ratio.toFixed(1)}×  (target ≥ 10×: ${ratio >= 10 ? 'PASS' : 'FAIL'})`,
+      );
+    } finally {
+      await platform.stop();
+    }
   },
 
   async health() {
     const platform = await startPlatform();
     const bare = await startScript('bare-json-server.js');
     try {
-      await compare('GET /health', { url: `${bare.url}/health` }, { url: `${platform.url}/health` }, { target: 0.7 });
+      await compare(
+        'GET /health',
+        { url: `${bare.url}/health` },
+        { url: `${platform.url}/health` },
+        { target: 0.7 },
+      );
     } finally {
       await platform.stop();
       await bare.stop();
