@@ -18,7 +18,8 @@ describe('ensembles: versions, strategies, quorum', () => {
     { weights: [0.5, 0.2], bias: -0.1 },
     { weights: [-2, 0.5], bias: 0 },
   ];
-  const label = (m: { weights: number[]; bias: number }, x: number[]) => (sigmoid(dot(x, m.weights) + m.bias) > 0.5 ? 1 : 0);
+  const label = (m: { weights: number[]; bias: number }, x: number[]) =>
+    sigmoid(dot(x, m.weights) + m.bias) > 0.5 ? 1 : 0;
 
   async function remoteMember(model: { weights: number[]; bias: number }) {
     const name = unique('voter');
@@ -55,7 +56,10 @@ describe('ensembles: versions, strategies, quorum', () => {
 
   const create = (body: Record<string, unknown>) => t.http().post('/api/v1/ensembles').send(body);
   const predict = (id: string, data: Record<string, unknown>, version?: number) =>
-    t.http().post(`/api/v1/ensembles/${id}/predict`).send({ data, ...(version ? { version } : {}) });
+    t
+      .http()
+      .post(`/api/v1/ensembles/${id}/predict`)
+      .send({ data, ...(version ? { version } : {}) });
 
   beforeAll(async () => {
     oip = await new FakeOipServer().start();
@@ -87,10 +91,20 @@ describe('ensembles: versions, strategies, quorum', () => {
     const twoSlow = await predict(id, { input: x });
 
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ ensemble_id: `${service}_vote`, version: 1, quorum: 2, strategy: 'majority_vote' });
+    expect(created.body).toMatchObject({
+      ensemble_id: `${service}_vote`,
+      version: 1,
+      quorum: 2,
+      strategy: 'majority_vote',
+    });
     expect(allAnswer.status).toBe(200);
     expect(allAnswer.body.prediction).toEqual({ label: 1, votes: { '1': 2, '0': 1 }, vote_share: 2 / 3 });
-    expect(allAnswer.body).toMatchObject({ ensemble_id: id, ensemble_version: 1, model_id: id, model_version: '1' });
+    expect(allAnswer.body).toMatchObject({
+      ensemble_id: id,
+      ensemble_version: 1,
+      model_id: id,
+      model_version: '1',
+    });
     // Member 2 is out: members 1 and 3 disagree (1 vs 0); the tie goes to the more confident voter.
     const c1 = Math.max(sigmoid(dot(x, VOTERS[0]!.weights)), 1 - sigmoid(dot(x, VOTERS[0]!.weights)));
     const c3 = Math.max(sigmoid(dot(x, VOTERS[2]!.weights)), 1 - sigmoid(dot(x, VOTERS[2]!.weights)));
@@ -100,7 +114,11 @@ describe('ensembles: versions, strategies, quorum', () => {
     expect(twoSlow.status).toBe(503);
     expect(twoSlow.body.error.code).toBe('ENSEMBLE_QUORUM_NOT_MET');
     expect(twoSlow.body.error.message).toContain('1 of 3 members answered, 2 required');
-    expect(twoSlow.body.error.details.members.map((m: { status: string }) => m.status)).toEqual(['timeout', 'timeout', 'ok']);
+    expect(twoSlow.body.error.details.members.map((m: { status: string }) => m.status)).toEqual([
+      'timeout',
+      'timeout',
+      'ok',
+    ]);
   });
 
   it('update creates version 2 while version 1 stays callable; an identical update creates nothing', async () => {
@@ -109,14 +127,22 @@ describe('ensembles: versions, strategies, quorum', () => {
     const c = await onnxMember(onnxWriter.writeLogisticRegression({ weights: [-1, -1], bias: 0.5 }));
     const x = [0.3, -0.7];
     const p = (w: number[], bias: number) => sigmoid(dot(x, w) + bias);
-    const id = (await create({ name: 'avg', service: unique('risk'), strategy: 'mean', model_ids: [a, b] })).body
-      .ensemble_id;
+    const id = (await create({ name: 'avg', service: unique('risk'), strategy: 'mean', model_ids: [a, b] }))
+      .body.ensemble_id;
 
     const updated = await t
       .http()
       .put(`/api/v1/ensembles/${id}`)
-      .send({ strategy: 'weighted_mean', model_ids: [a, b, c], strategy_config: { weights: { [a]: 1, [b]: 1, [c]: 2 } }, change_reason: 'add c' });
-    const same = await t.http().put(`/api/v1/ensembles/${id}`).send({ strategy: 'weighted_mean', description: 'renamed only' });
+      .send({
+        strategy: 'weighted_mean',
+        model_ids: [a, b, c],
+        strategy_config: { weights: { [a]: 1, [b]: 1, [c]: 2 } },
+        change_reason: 'add c',
+      });
+    const same = await t
+      .http()
+      .put(`/api/v1/ensembles/${id}`)
+      .send({ strategy: 'weighted_mean', description: 'renamed only' });
     const v1 = await predict(id, { input: x }, 1);
     const v2 = await predict(id, { input: x });
     const history = await t.http().get(`/api/v1/ensembles/${id}/versions`);
@@ -127,8 +153,13 @@ describe('ensembles: versions, strategies, quorum', () => {
     expect(v1.body.ensemble_version).toBe(1);
     expect(v1.body.prediction.probability).toBeCloseTo((p([1, 0], 0) + p([0, 2], 1)) / 2, 5);
     expect(v2.body.ensemble_version).toBe(2);
-    expect(v2.body.prediction.probability).toBeCloseTo((p([1, 0], 0) + p([0, 2], 1) + 2 * p([-1, -1], 0.5)) / 4, 5);
-    expect(history.body.map((h: { version: number; change_reason: string }) => [h.version, h.change_reason])).toEqual([
+    expect(v2.body.prediction.probability).toBeCloseTo(
+      (p([1, 0], 0) + p([0, 2], 1) + 2 * p([-1, -1], 0.5)) / 4,
+      5,
+    );
+    expect(
+      history.body.map((h: { version: number; change_reason: string }) => [h.version, h.change_reason]),
+    ).toEqual([
       [2, 'add c'],
       [1, 'Initial creation'],
     ]);
@@ -138,12 +169,18 @@ describe('ensembles: versions, strategies, quorum', () => {
     const a = await onnxMember(onnxWriter.writeLogisticRegression({ weights: [0.1], bias: 0 }));
     const b = await onnxMember(onnxWriter.writeLogisticRegression({ weights: [3], bias: 0 }));
     const service = unique('svc');
-    const id = (await create({ name: 'confident', service, strategy: 'max_confidence', model_ids: [a, b] })).body
-      .ensemble_id;
+    const id = (await create({ name: 'confident', service, strategy: 'max_confidence', model_ids: [a, b] }))
+      .body.ensemble_id;
 
-    const before = await t.http().post(`/api/v1/services/${service}/predict`).send({ data: { input: [1] } });
+    const before = await t
+      .http()
+      .post(`/api/v1/services/${service}/predict`)
+      .send({ data: { input: [1] } });
     await t.http().put(`/api/v1/ensembles/${id}`).send({ stage: 'production' }).expect(200);
-    const after = await t.http().post(`/api/v1/services/${service}/predict`).send({ data: { input: [1] } });
+    const after = await t
+      .http()
+      .post(`/api/v1/services/${service}/predict`)
+      .send({ data: { input: [1] } });
 
     expect(before.status).toBe(404);
     expect(after.status).toBe(200);
@@ -166,7 +203,10 @@ describe('ensembles: versions, strategies, quorum', () => {
 
     expect(duplicate.status).toBe(409);
     expect(unknownMember.status).toBe(400);
-    expect(unknownMember.body.error).toMatchObject({ code: 'UNKNOWN_MEMBER', details: { model_id: 'nope_v9' } });
+    expect(unknownMember.body.error).toMatchObject({
+      code: 'UNKNOWN_MEMBER',
+      details: { model_id: 'nope_v9' },
+    });
     expect(badStrategy.status).toBe(400);
     expect(badQuorum.body.error.code).toBe('INVALID_QUORUM');
     expect(noWeights.body.error.code).toBe('INVALID_STRATEGY_CONFIG');

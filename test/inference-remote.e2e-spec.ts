@@ -85,7 +85,10 @@ describe('inference gateway: remote model servers (OIP and plain JSON)', () => {
     expect(recovered.status).toBe(200);
     expect(afterRecovery).toBe(1 + 3);
     expect(failed.status).toBe(502);
-    expect(failed.body.error).toMatchObject({ code: 'MODEL_BACKEND_FAILED', details: { attempts: 3, status: 503 } });
+    expect(failed.body.error).toMatchObject({
+      code: 'MODEL_BACKEND_FAILED',
+      details: { attempts: 3, status: 503 },
+    });
     expect(oip.callsTo(service)).toBe(afterRecovery + 3);
   });
 
@@ -119,7 +122,9 @@ describe('inference gateway: remote model servers (OIP and plain JSON)', () => {
     expect(refused.body.error.code).toBe('BACKEND_CIRCUIT_OPEN');
     expect(refused.headers['retry-after']).toBe('1');
     expect(oip.callsTo(service)).toBe(callsWhenOpened);
-    await eventually(async () => expect((await predict(service, [1, 1, 1])).status).toBe(200), { timeoutMs: 3000 });
+    await eventually(async () => expect((await predict(service, [1, 1, 1])).status).toBe(200), {
+      timeoutMs: 3000,
+    });
     const health = await t.http().get('/health/detailed');
     expect(health.body.components.inference.backends).toEqual(expect.any(Object));
   });

@@ -1,4 +1,5 @@
 'use strict';
+/* global Buffer */
 /*
  * A small ONNX model writer: the subset of onnx.proto needed to describe tiny tabular models (opset 13, IR 8),
  * so that examples, fixtures and tests produce real models without Python. Every graph has a symbolic batch

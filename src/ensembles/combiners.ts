@@ -61,7 +61,7 @@ export function weightedMean(members: MemberRows[], weights: number[]): Row[] {
 export function confidenceOf(score: unknown): number {
   if (typeof score === 'number') return score >= 0 && score <= 1 ? Math.max(score, 1 - score) : score;
   if (Array.isArray(score) && score.length > 0 && score.every((s) => typeof s === 'number')) {
-    return Math.max(...(score as number[]));
+    return Math.max(...score);
   }
   return Number.NEGATIVE_INFINITY;
 }
@@ -84,7 +84,8 @@ export function majorityVote(members: MemberRows[], labelOutput: string, scoreOu
       tally.set(key, t);
     }
     const ranked = [...tally.entries()].sort(
-      ([ka, a], [kb, b]) => b.votes - a.votes || b.confidence / b.votes - a.confidence / a.votes || (ka < kb ? -1 : 1),
+      ([ka, a], [kb, b]) =>
+        b.votes - a.votes || b.confidence / b.votes - a.confidence / a.votes || (ka < kb ? -1 : 1),
     );
     const winner = ranked[0]?.[1];
     const voters = [...tally.values()].reduce((n, t) => n + t.votes, 0);
@@ -106,7 +107,11 @@ export function maxConfidence(members: MemberRows[], scoreOutput: string): Row[]
       const confidence = confidenceOf(row[scoreOutput]);
       if (!best || confidence > best.confidence) best = { model_id: m.model_id, row, confidence };
     }
-    return { ...(best?.row ?? {}), source_model_id: best?.model_id ?? null, confidence: best?.confidence ?? null };
+    return {
+      ...(best?.row ?? {}),
+      source_model_id: best?.model_id ?? null,
+      confidence: best?.confidence ?? null,
+    };
   });
 }
 

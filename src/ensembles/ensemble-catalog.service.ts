@@ -8,7 +8,11 @@ import { TransactionRunner } from '../database/transaction-runner';
 import { EventOutbox } from '../events/event-outbox';
 import { EnsembleEntity, EnsembleVersionEntity } from './ensemble.entities';
 import { EnsembleDefinitions, type EnsembleDefinition } from './ensemble-definition';
-import type { CreateEnsembleRequestDto, ListEnsemblesQueryDto, UpdateEnsembleRequestDto } from './ensembles.dto';
+import type {
+  CreateEnsembleRequestDto,
+  ListEnsemblesQueryDto,
+  UpdateEnsembleRequestDto,
+} from './ensembles.dto';
 
 export interface EnsembleState {
   ensemble: EnsembleEntity;
@@ -45,7 +49,8 @@ export class EnsembleCatalog {
       const clash = await m.findOne(EnsembleEntity, {
         where: [{ id }, { service: body.service, name: body.name }],
       });
-      if (clash) throw conflict('ENSEMBLE_EXISTS', `ensemble ${clash.id} already exists`, { ensemble_id: clash.id });
+      if (clash)
+        throw conflict('ENSEMBLE_EXISTS', `ensemble ${clash.id} already exists`, { ensemble_id: clash.id });
       const now = new Date();
       const ensemble = m.create(EnsembleEntity, {
         id,
@@ -74,8 +79,15 @@ export class EnsembleCatalog {
     const where: FindOptionsWhere<EnsembleEntity> = {};
     if (q.service) where.service = q.service;
     if (q.stage) where.stage = q.stage;
-    const rows = await this.ensembles.find({ where, order: { created_at: 'DESC', id: 'ASC' }, take: q.limit, skip: q.offset });
-    return Promise.all(rows.map(async (e) => ({ ensemble: e, version: await this.versionOf(e.id, e.version) })));
+    const rows = await this.ensembles.find({
+      where,
+      order: { created_at: 'DESC', id: 'ASC' },
+      take: q.limit,
+      skip: q.offset,
+    });
+    return Promise.all(
+      rows.map(async (e) => ({ ensemble: e, version: await this.versionOf(e.id, e.version) })),
+    );
   }
 
   async get(id: string): Promise<EnsembleState> {
@@ -86,7 +98,11 @@ export class EnsembleCatalog {
 
   async versionOf(id: string, version: number): Promise<EnsembleVersionEntity> {
     const row = await this.versions.findOne({ where: { ensemble_id: id, version } });
-    if (!row) throw notFound('ENSEMBLE_VERSION_NOT_FOUND', `ensemble ${id} has no version ${version}`, { ensemble_id: id, version });
+    if (!row)
+      throw notFound('ENSEMBLE_VERSION_NOT_FOUND', `ensemble ${id} has no version ${version}`, {
+        ensemble_id: id,
+        version,
+      });
     return row;
   }
 
@@ -109,7 +125,9 @@ export class EnsembleCatalog {
       const ensemble = await m.findOne(EnsembleEntity, { where: { id } });
       if (!ensemble) throw notFound('ENSEMBLE_NOT_FOUND', `ensemble ${id} not found`, { ensemble_id: id });
       if (ensemble.version !== current.ensemble.version) {
-        throw conflict('ENSEMBLE_CHANGED', `ensemble ${id} was updated concurrently; retry`, { ensemble_id: id });
+        throw conflict('ENSEMBLE_CHANGED', `ensemble ${id} was updated concurrently; retry`, {
+          ensemble_id: id,
+        });
       }
       const bump = !this.definitions.same(before, next);
       const stageChanged = body.stage !== undefined && body.stage !== ensemble.stage;
@@ -127,7 +145,8 @@ export class EnsembleCatalog {
         .set(changes)
         .where('id = :id AND version = :version', { id, version: ensemble.version })
         .execute();
-      if (updated.affected === 0) throw conflict('ENSEMBLE_CHANGED', `ensemble ${id} was updated concurrently; retry`);
+      if (updated.affected === 0)
+        throw conflict('ENSEMBLE_CHANGED', `ensemble ${id} was updated concurrently; retry`);
       Object.assign(ensemble, changes);
       const version = bump
         ? await this.appendVersion(m, id, ensemble.version, next, body.change_reason ?? '', actor)
@@ -136,7 +155,13 @@ export class EnsembleCatalog {
         topic: 'ensemble',
         type: 'ensemble.updated',
         subject: id,
-        data: { ensemble_id: id, version: ensemble.version, version_created: bump, stage: ensemble.stage, actor },
+        data: {
+          ensemble_id: id,
+          version: ensemble.version,
+          version_created: bump,
+          stage: ensemble.stage,
+          actor,
+        },
       });
       return { ensemble, version };
     });
@@ -144,7 +169,9 @@ export class EnsembleCatalog {
 
   /** One ensemble answers a service at a time: promoting one sends the previous one back to registered. */
   private async demoteOthers(m: EntityManager, ensemble: EnsembleEntity): Promise<void> {
-    const others = await m.find(EnsembleEntity, { where: { service: ensemble.service, stage: 'production' } });
+    const others = await m.find(EnsembleEntity, {
+      where: { service: ensemble.service, stage: 'production' },
+    });
     for (const other of others.filter((o) => o.id !== ensemble.id)) {
       await m.update(EnsembleEntity, { id: other.id }, { stage: 'registered', updated_at: new Date() });
       await this.outbox.append(m, {

@@ -37,11 +37,14 @@ export class EnsembleDefinitions {
   async pin(input: DefinitionInput): Promise<EnsembleDefinition> {
     const max = this.config.ensemble.max_models_per_ensemble;
     if (input.model_ids.length > max) {
-      throw invalid('TOO_MANY_MEMBERS', `an ensemble holds at most ${max} models`, { max_models_per_ensemble: max });
+      throw invalid('TOO_MANY_MEMBERS', `an ensemble holds at most ${max} models`, {
+        max_models_per_ensemble: max,
+      });
     }
     const model_ids = await Promise.all(input.model_ids.map((ref) => this.pinMember(ref)));
     const duplicate = model_ids.find((id, i) => model_ids.indexOf(id) !== i);
-    if (duplicate) throw invalid('DUPLICATE_MEMBER', `model ${duplicate} is listed twice`, { model_id: duplicate });
+    if (duplicate)
+      throw invalid('DUPLICATE_MEMBER', `model ${duplicate} is listed twice`, { model_id: duplicate });
     const strategy = input.strategy as Strategy;
     const strategy_config = await this.checkConfig(strategy, input.strategy_config ?? {}, model_ids);
     const quorum = input.quorum ?? model_ids.length;
@@ -49,11 +52,21 @@ export class EnsembleDefinitions {
       throw invalid('INVALID_QUORUM', `quorum ${quorum} exceeds the ${model_ids.length} members`, { quorum });
     }
     if (strategy === 'stacking' && quorum !== model_ids.length) {
-      throw invalid('INVALID_QUORUM', 'stacking needs every member (its combiner reads their scores by position)', {
-        quorum,
-      });
+      throw invalid(
+        'INVALID_QUORUM',
+        'stacking needs every member (its combiner reads their scores by position)',
+        {
+          quorum,
+        },
+      );
     }
-    return { model_ids, strategy, strategy_config, timeout_ms: input.timeout_ms ?? this.config.ensemble.default_timeout_ms, quorum };
+    return {
+      model_ids,
+      strategy,
+      strategy_config,
+      timeout_ms: input.timeout_ms ?? this.config.ensemble.default_timeout_ms,
+      quorum,
+    };
   }
 
   /** True when two definitions behave the same (no new version is created for an identical one). */
@@ -66,7 +79,9 @@ export class EnsembleDefinitions {
       return (await this.registry.resolve(ref)).id;
     } catch (error) {
       if (error instanceof DomainError && error.kind === 'not_found') {
-        throw invalid('UNKNOWN_MEMBER', `member '${ref}' is not a registered model version`, { model_id: ref });
+        throw invalid('UNKNOWN_MEMBER', `member '${ref}' is not a registered model version`, {
+          model_id: ref,
+        });
       }
       throw error;
     }
@@ -76,11 +91,15 @@ export class EnsembleDefinitions {
     const out = { ...config };
     if (strategy === 'weighted_mean') {
       const weights = config.weights as Record<string, unknown> | undefined;
-      const missing = members.filter((m) => typeof weights?.[m] !== 'number' || (weights[m] as number) <= 0);
+      const missing = members.filter((m) => typeof weights?.[m] !== 'number' || weights[m] <= 0);
       if (!weights || missing.length > 0) {
-        throw invalid('INVALID_STRATEGY_CONFIG', 'weighted_mean needs strategy_config.weights: a positive weight per member', {
-          missing,
-        });
+        throw invalid(
+          'INVALID_STRATEGY_CONFIG',
+          'weighted_mean needs strategy_config.weights: a positive weight per member',
+          {
+            missing,
+          },
+        );
       }
     }
     for (const key of ['label_output', 'score_output'] as const) {
@@ -91,7 +110,10 @@ export class EnsembleDefinitions {
     if (strategy === 'stacking') {
       const ref = config.combiner_model_id;
       if (typeof ref !== 'string') {
-        throw invalid('INVALID_STRATEGY_CONFIG', 'stacking needs strategy_config.combiner_model_id (a registered version)');
+        throw invalid(
+          'INVALID_STRATEGY_CONFIG',
+          'stacking needs strategy_config.combiner_model_id (a registered version)',
+        );
       }
       out.combiner_model_id = await this.pinMember(ref);
     }
@@ -104,7 +126,11 @@ function canonical(d: EnsembleDefinition): string {
     Array.isArray(v)
       ? v.map(sort)
       : v && typeof v === 'object'
-        ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]))
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+          )
         : v;
   return JSON.stringify(sort({ ...d }));
 }

@@ -73,7 +73,9 @@ export class EnsemblePredictor implements EnsembleRunner, OnApplicationBootstrap
     const v = await this.versionFor(ensembleId, version);
     const outcomes = await Promise.all(v.model_ids.map((id) => this.runMember(id, rows, v.timeout_ms)));
     const members = outcomes.map((o) => o.outcome);
-    const answered = outcomes.filter((o) => o.rows).map((o) => ({ model_id: o.outcome.model_id, rows: o.rows! }));
+    const answered = outcomes
+      .filter((o) => o.rows)
+      .map((o) => ({ model_id: o.outcome.model_id, rows: o.rows! }));
     if (answered.length < v.quorum) {
       throw new DomainError(
         'unavailable',
@@ -120,9 +122,15 @@ export class EnsemblePredictor implements EnsembleRunner, OnApplicationBootstrap
     const score = config.score_output ?? 'probability';
     switch (v.strategy) {
       case 'mean':
-        return weightedMean(members, members.map(() => 1));
+        return weightedMean(
+          members,
+          members.map(() => 1),
+        );
       case 'weighted_mean':
-        return weightedMean(members, members.map((m) => config.weights?.[m.model_id] ?? 0));
+        return weightedMean(
+          members,
+          members.map((m) => config.weights?.[m.model_id] ?? 0),
+        );
       case 'majority_vote':
         return majorityVote(members, config.label_output ?? 'label', score);
       case 'max_confidence':

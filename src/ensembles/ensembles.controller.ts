@@ -40,7 +40,10 @@ export class EnsemblesController {
   @ApiOperation({ summary: 'Create an ensemble (version 1); members are pinned to exact versions' })
   @ApiCreatedResponse({ type: CreateEnsembleResponseDto })
   @ApiConflictResponse({ description: 'An ensemble with this service and name exists.' })
-  async create(@Body() body: CreateEnsembleRequestDto, @Actor() actor: string): Promise<CreateEnsembleResponseDto> {
+  async create(
+    @Body() body: CreateEnsembleRequestDto,
+    @Actor() actor: string,
+  ): Promise<CreateEnsembleResponseDto> {
     const state = await this.catalog.create(body, actor);
     this.predictor.invalidate();
     return { ensemble_id: state.ensemble.id, ...toEnsembleView(state.ensemble, state.version) };
@@ -80,7 +83,10 @@ export class EnsemblesController {
   @ApiOperation({ summary: 'Version history, newest first' })
   @ApiOkResponse({ type: [EnsembleVersionView] })
   @ApiNotFoundResponse()
-  async versions(@Param('ensemble_id') id: string, @Query() q: VersionsQueryDto): Promise<EnsembleVersionView[]> {
+  async versions(
+    @Param('ensemble_id') id: string,
+    @Query() q: VersionsQueryDto,
+  ): Promise<EnsembleVersionView[]> {
     return (await this.catalog.history(id, q.limit)).map(toVersionView);
   }
 

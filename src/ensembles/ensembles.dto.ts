@@ -23,7 +23,10 @@ export class CreateEnsembleRequestDto {
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(100) @Matches(NAME) name!: string;
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(100) @Matches(NAME) service!: string;
   @ApiProperty({ enum: STRATEGIES }) @IsIn(STRATEGIES) strategy!: string;
-  @ApiProperty({ type: [String], description: 'Member versions (`name_vN` or `name@alias`, pinned at creation).' })
+  @ApiProperty({
+    type: [String],
+    description: 'Member versions (`name_vN` or `name@alias`, pinned at creation).',
+  })
   @IsArray()
   @ArrayMinSize(1)
   @IsString({ each: true })
@@ -65,7 +68,8 @@ export class UpdateEnsembleRequestDto {
   @ArrayMinSize(1)
   @IsString({ each: true })
   model_ids?: string[] | null;
-  @ApiPropertyOptional({ enum: STRATEGIES, nullable: true }) @IsOptional() @IsIn(STRATEGIES) strategy?: string | null;
+  @ApiPropertyOptional({ enum: STRATEGIES, nullable: true }) @IsOptional() @IsIn(STRATEGIES) strategy?:
+    string | null;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true })
   @IsOptional()
   @IsObject()
@@ -87,12 +91,14 @@ export class UpdateEnsembleRequestDto {
 export class ListEnsemblesQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() service?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() stage?: string;
-  @ApiPropertyOptional({ default: 50 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit = 50;
+  @ApiPropertyOptional({ default: 50 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit =
+    50;
   @ApiPropertyOptional({ default: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset = 0;
 }
 
 export class VersionsQueryDto {
-  @ApiPropertyOptional({ default: 20 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit = 20;
+  @ApiPropertyOptional({ default: 20 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit =
+    20;
 }
 
 export class EnsemblePredictRequestDto {

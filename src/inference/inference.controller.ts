@@ -16,7 +16,7 @@ import { PredictionService, type PredictOutcome } from './prediction.service';
 export const SUBJECT_HEADER = 'x-artenic-subject';
 
 /** One response item per row: the reference's fields plus who answered, how fast, and the record id. */
-export function toPredictResponses(o: PredictOutcome): PredictResponseDto[] {
+export function toPredictResponses(o: PredictOutcome, batch = false): PredictResponseDto[] {
   return o.rows.map((prediction, i) => ({
     prediction,
     model_id: o.model_id,
@@ -24,10 +24,12 @@ export function toPredictResponses(o: PredictOutcome): PredictResponseDto[] {
     service: o.service,
     timestamp: o.timestamp,
     latency_ms: o.latency_ms,
-    prediction_id: o.prediction_ids[i]!,
+    prediction_id: batch ? `${o.prediction_id}:${i}` : o.prediction_id,
     ...(o.variant ? { variant: o.variant } : {}),
     ...(o.ab_test_id ? { ab_test_id: o.ab_test_id } : {}),
-    ...(o.ensemble_id ? { ensemble_id: o.ensemble_id, ensemble_version: o.ensemble_version, members: o.members } : {}),
+    ...(o.ensemble_id
+      ? { ensemble_id: o.ensemble_id, ensemble_version: o.ensemble_version, members: o.members }
+      : {}),
   }));
 }
 
@@ -42,7 +44,9 @@ export class InferenceController {
   @ApiOkResponse({ type: PredictResponseDto })
   @ApiNotFoundResponse({ description: 'No model serves the service, or the pinned model_id is unknown.' })
   @ApiBadGatewayResponse({ description: 'A remote model server failed.' })
-  @ApiServiceUnavailableResponse({ description: 'Circuit open, gateway overloaded or ensemble quorum unmet.' })
+  @ApiServiceUnavailableResponse({
+    description: 'Circuit open, gateway overloaded or ensemble quorum unmet.',
+  })
   @ApiGatewayTimeoutResponse({ description: 'A remote model server did not answer in time.' })
   async predict(
     @Param('service') service: string,
@@ -79,6 +83,6 @@ export class InferenceController {
       subject: subjectHeader || body.subject || requestIdOf(req),
       request: { batch: body.batch },
     });
-    return toPredictResponses(outcome);
+    return toPredictResponses(outcome, true);
   }
 }

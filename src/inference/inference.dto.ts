@@ -16,7 +16,8 @@ export class PredictRequestDto {
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
-    description: 'Inputs keyed by the model input name (nested arrays of its per-row shape), or by feature name.',
+    description:
+      'Inputs keyed by the model input name (nested arrays of its per-row shape), or by feature name.',
     example: { input: [0.5, 1.0, -0.2, 0.3] },
   })
   @IsObject()
@@ -32,7 +33,9 @@ export class PredictRequestDto {
   @MaxLength(255)
   model_id?: string | null;
 
-  @ApiPropertyOptional({ description: 'Stable end-user id for routing (else X-Artenic-Subject, else request id).' })
+  @ApiPropertyOptional({
+    description: 'Stable end-user id for routing (else X-Artenic-Subject, else request id).',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(255)
@@ -74,7 +77,8 @@ export class PredictResponseDto {
   @ApiProperty({ example: '2025-11-27T08:00:00.000Z' }) timestamp!: string;
   @ApiProperty({ description: 'Time spent running the model call (the whole batch for predict_batch).' })
   latency_ms!: number;
-  @ApiProperty() prediction_id!: string;
+  @ApiProperty({ description: 'The prediction record id; row i of a batch is `<record id>:<i>`.' })
+  prediction_id!: string;
   @ApiPropertyOptional({ description: 'The A/B arm, when routing chose one.' }) variant?: string;
   @ApiPropertyOptional() ab_test_id?: string;
   @ApiPropertyOptional() ensemble_id?: string;

@@ -41,7 +41,10 @@ export class OipController {
   @Get('models/:name/versions/:version')
   @ApiOperation({ summary: 'OIP model metadata of one version' })
   @ApiOkResponse({ type: OipModelMetadataDto })
-  metadataOfVersion(@Param('name') name: string, @Param('version') version: string): Promise<OipModelMetadataDto> {
+  metadataOfVersion(
+    @Param('name') name: string,
+    @Param('version') version: string,
+  ): Promise<OipModelMetadataDto> {
     return this.oip.metadata(name, version);
   }
 

@@ -36,7 +36,13 @@ export class OipGateway {
     if (!version) {
       const ensemble = await this.ensembles.servingEnsemble(service);
       if (ensemble) {
-        return { name: service, versions: [String(ensemble.version)], platform: 'artenic-ensemble', inputs: [], outputs: [] };
+        return {
+          name: service,
+          versions: [String(ensemble.version)],
+          platform: 'artenic-ensemble',
+          inputs: [],
+          outputs: [],
+        };
       }
     }
     const model = await this.modelOf(service, version);
@@ -57,10 +63,22 @@ export class OipGateway {
   }
 
   async infer(service: string, version: string | undefined, body: OipInferRequestDto, subject: string) {
-    const inputs = body.inputs.map((t) => ({ ...t, datatype: t.datatype as OipDatatype, data: flat(t.data) }));
+    const inputs = body.inputs.map((t) => ({
+      ...t,
+      datatype: t.datatype as OipDatatype,
+      data: flat(t.data),
+    }));
     const rows = tensorsToInputRows(inputs as BatchTensor[]);
-    const target = version ? { kind: 'model' as const, version: await this.modelOf(service, version) } : undefined;
-    const outcome = await this.predictions.predict({ service, rows, subject, target, request: { batch: rows } });
+    const target = version
+      ? { kind: 'model' as const, version: await this.modelOf(service, version) }
+      : undefined;
+    const outcome = await this.predictions.predict({
+      service,
+      rows,
+      subject,
+      target,
+      request: { batch: rows },
+    });
     const declared = target ? (await this.executor.signature(target.version))?.outputs : undefined;
     let outputs = outcome.tensors ?? rowsToOutputTensors(outcome.rows, declared);
     if (body.outputs?.length) {
@@ -87,5 +105,5 @@ export class OipGateway {
 }
 
 function flat(data: unknown[]): unknown[] {
-  return data.some(Array.isArray) ? (data.flat(Infinity) as unknown[]) : data;
+  return data.some(Array.isArray) ? data.flat<unknown[], 20>(20) : data;
 }

@@ -1,4 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { APP_CONFIG } from '../config/config.module';
+import type { AppConfig } from '../config/app-config.schema';
+import { EventRelay } from '../events/event-relay';
 import { DomainError } from '../common/errors/domain-error';
 import { MODEL_REGISTRY, type ModelRegistry, type ModelVersionView } from '../registry/model-registry.port';
 import { PredictionRouters, type RouteRequest } from './routing/prediction-routing.port';
@@ -6,19 +9,39 @@ import { EnsembleRunners } from './routing/ensemble-runner.port';
 
 export type PredictionTarget =
   | { kind: 'model'; version: ModelVersionView; variant?: string; ab_test_id?: string }
-  | { kind: 'ensemble'; ensemble_id: string; ensemble_version?: number; variant?: string; ab_test_id?: string };
+  | {
+      kind: 'ensemble';
+      ensemble_id: string;
+      ensemble_version?: number;
+      variant?: string;
+      ab_test_id?: string;
+    };
 
 /**
  * Decides who answers a service call; the order is documented on PredictionRouters (explicit model_id,
  * then routers, then the service's production ensemble, then its production model version).
  */
 @Injectable()
-export class PredictionTargetResolver {
+export class PredictionTargetResolver implements OnApplicationBootstrap, OnModuleDestroy {
+  /** service → its production version, reused for `resolution_cache_ms` and dropped on any lifecycle event. */
+  private production = new Map<string, { version: ModelVersionView; expires: number }>();
+  private unsubscribe: (() => void) | undefined;
+
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(MODEL_REGISTRY) private readonly registry: ModelRegistry,
     private readonly routers: PredictionRouters,
     private readonly ensembles: EnsembleRunners,
+    private readonly relay: EventRelay,
   ) {}
+
+  onApplicationBootstrap(): void {
+    this.unsubscribe = this.relay.subscribe(['lifecycle'], () => (this.production = new Map()));
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
 
   async resolve(request: RouteRequest, modelId?: string | null): Promise<PredictionTarget> {
     if (modelId) return { kind: 'model', version: await this.registry.resolve(modelId) };
@@ -38,7 +61,7 @@ export class PredictionTargetResolver {
     }
     const ensemble = await this.ensembles.servingEnsemble(request.service);
     if (ensemble) return { kind: 'ensemble', ensemble_id: ensemble.id, ensemble_version: ensemble.version };
-    const version = await this.registry.productionVersionForService(request.service);
+    const version = await this.productionVersion(request.service);
     if (version) return { kind: 'model', version };
     throw new DomainError(
       'not_found',
@@ -48,16 +71,30 @@ export class PredictionTargetResolver {
     );
   }
 
+  private async productionVersion(service: string): Promise<ModelVersionView | undefined> {
+    const ttl = this.config.inference.resolution_cache_ms;
+    const cached = this.production.get(service);
+    if (cached && cached.expires > Date.now()) return cached.version;
+    const version = await this.registry.productionVersionForService(service);
+    if (version && ttl > 0) this.production.set(service, { version, expires: Date.now() + ttl });
+    return version;
+  }
+
   /** A specific version of the model serving a service (OIP `/versions/{v}`): `<model name>_v<v>`. */
   async versionOfService(service: string, version: string): Promise<ModelVersionView> {
     const current = await this.registry.productionVersionForService(service);
     const name = current?.name ?? service;
     const found = await this.registry.resolve(`${name}_v${version}`);
     if (found.service !== service) {
-      throw new DomainError('not_found', 'MODEL_VERSION_NOT_FOUND', `service '${service}' has no version ${version}`, {
-        service,
-        version,
-      });
+      throw new DomainError(
+        'not_found',
+        'MODEL_VERSION_NOT_FOUND',
+        `service '${service}' has no version ${version}`,
+        {
+          service,
+          version,
+        },
+      );
     }
     return found;
   }

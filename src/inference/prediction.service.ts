@@ -35,7 +35,8 @@ export interface PredictOutcome {
   members?: EnsembleMemberOutcome[];
   latency_ms: number;
   timestamp: string;
-  prediction_ids: string[];
+  /** The id of the call's record; row i of a batch is `<id>:<i>`. */
+  prediction_id: string;
   rows: Row[];
   tensors?: BatchTensor[];
 }
@@ -54,10 +55,15 @@ export class PredictionService {
   async predict(call: PredictCall): Promise<PredictOutcome> {
     const max = this.config.inference.max_batch_size;
     if (call.rows.length > max) {
-      throw new DomainError('too_large', 'BATCH_TOO_LARGE', `a batch holds at most ${max} rows (got ${call.rows.length})`, {
-        max_batch_size: max,
-        rows: call.rows.length,
-      });
+      throw new DomainError(
+        'too_large',
+        'BATCH_TOO_LARGE',
+        `a batch holds at most ${max} rows (got ${call.rows.length})`,
+        {
+          max_batch_size: max,
+          rows: call.rows.length,
+        },
+      );
     }
     const target = call.target ?? (await this.resolver.resolve(call, call.modelId));
     const started = performance.now();
@@ -74,16 +80,33 @@ export class PredictionService {
 
   private async execute(call: PredictCall, target: PredictionTarget): Promise<PredictOutcome> {
     const timestamp = new Date().toISOString();
-    const prediction_ids = call.rows.map(() => randomUUID());
+    const prediction_id = randomUUID();
     const routed = { variant: target.variant, ab_test_id: target.ab_test_id };
     if (call.rows.length === 0) {
       const id = target.kind === 'model' ? target.version.id : target.ensemble_id;
-      return { service: call.service, model_id: id, model_version: '', latency_ms: 0, timestamp, prediction_ids, rows: [] };
+      return {
+        service: call.service,
+        model_id: id,
+        model_version: '',
+        latency_ms: 0,
+        timestamp,
+        prediction_id,
+        rows: [],
+      };
     }
     if (target.kind === 'model') {
       const answer = await this.executor.predict(target.version, call.rows);
       const v = target.version;
-      return { service: call.service, model_id: v.id, model_version: v.version, ...routed, latency_ms: 0, timestamp, prediction_ids, ...answer };
+      return {
+        service: call.service,
+        model_id: v.id,
+        model_version: v.version,
+        ...routed,
+        latency_ms: 0,
+        timestamp,
+        prediction_id,
+        ...answer,
+      };
     }
     const answer = await this.ensembles.get().predict(target.ensemble_id, target.ensemble_version, call.rows);
     return {
@@ -96,26 +119,29 @@ export class PredictionService {
       ...routed,
       latency_ms: 0,
       timestamp,
-      prediction_ids,
+      prediction_id,
       rows: answer.rows,
       tensors: answer.tensors,
     };
   }
 
+  /**
+   * One record per model call (a batch is one call: its latency is the call's, its rows share the subject),
+   * so recording costs the same for 1 row or 1000; sampled calls keep their inputs and outputs.
+   */
   private recordSuccess(call: PredictCall, o: PredictOutcome): void {
     const rate = this.config.inference.sample_rate;
+    const sampled = rate > 0 && Math.random() < rate;
+    const single = call.rows.length === 1;
     this.recorder.record(
-      o.rows.map((row, i) => {
-        const sampled = rate > 0 && Math.random() < rate;
-        return this.baseRecord(call, o.prediction_ids[i]!, o.latency_ms, {
-          model_id: o.ensemble_id ? null : o.model_id,
-          ensemble_id: o.ensemble_id ?? null,
-          ensemble_version: o.ensemble_version ?? null,
-          variant: o.variant ?? null,
-          ab_test_id: o.ab_test_id ?? null,
-          inputs: sampled ? (call.rows[i] ?? null) : null,
-          outputs: sampled ? row : null,
-        });
+      this.baseRecord(call, o.prediction_id, o.latency_ms, {
+        model_id: o.ensemble_id ? null : o.model_id,
+        ensemble_id: o.ensemble_id ?? null,
+        ensemble_version: o.ensemble_version ?? null,
+        variant: o.variant ?? null,
+        ab_test_id: o.ab_test_id ?? null,
+        inputs: sampled ? (single ? call.rows[0]! : { batch: call.rows }) : null,
+        outputs: sampled ? (single ? o.rows[0]! : { batch: o.rows }) : null,
       }),
     );
   }
@@ -124,21 +150,24 @@ export class PredictionService {
     const code = error instanceof DomainError ? error.code : 'INTERNAL_ERROR';
     const message = error instanceof Error ? error.message.slice(0, 1000) : String(error);
     this.recorder.record(
-      call.rows.map(() =>
-        this.baseRecord(call, randomUUID(), latency, {
-          model_id: target.kind === 'model' ? target.version.id : null,
-          ensemble_id: target.kind === 'ensemble' ? target.ensemble_id : null,
-          ensemble_version: target.kind === 'ensemble' ? (target.ensemble_version ?? null) : null,
-          variant: target.variant ?? null,
-          ab_test_id: target.ab_test_id ?? null,
-          error: message,
-          error_code: code,
-        }),
-      ),
+      this.baseRecord(call, randomUUID(), latency, {
+        model_id: target.kind === 'model' ? target.version.id : null,
+        ensemble_id: target.kind === 'ensemble' ? target.ensemble_id : null,
+        ensemble_version: target.kind === 'ensemble' ? (target.ensemble_version ?? null) : null,
+        variant: target.variant ?? null,
+        ab_test_id: target.ab_test_id ?? null,
+        error: message,
+        error_code: code,
+      }),
     );
   }
 
-  private baseRecord(call: PredictCall, id: string, latency: number, fields: Partial<PredictionRecord>): PredictionRecord {
+  private baseRecord(
+    call: PredictCall,
+    id: string,
+    latency: number,
+    fields: Partial<PredictionRecord>,
+  ): PredictionRecord {
     return {
       id,
       service: call.service,

@@ -1,6 +1,13 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { Counter } from 'prom-client';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { EntityManager } from 'typeorm';
+import { SqlDialect } from '../../database/sql-dialect';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/app-config.schema';
 import { TransactionRunner } from '../../database/transaction-runner';
@@ -15,7 +22,7 @@ export type PredictionRecord = Omit<PredictionRecordEntity, 'inputs' | 'outputs'
 };
 
 /**
- * Records predictions off the request path: the request only appends to an in-memory buffer; a periodic
+ * Records predictions off the request path, one record per model call (a batch is one call): the request only appends to an in-memory buffer; a periodic
  * flush (every `record_flush_ms`, or as soon as `record_flush_rows` are waiting) writes them as one
  * multi-row INSERT, together with ONE aggregate `inference` event (`predictions.recorded`: counts, errors
  * and mean latency per service and model) in the same transaction. Per-request events would flood the
@@ -33,6 +40,7 @@ export class PredictionRecorder implements OnModuleInit, BeforeApplicationShutdo
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tx: TransactionRunner,
+    private readonly dialect: SqlDialect,
     private readonly outbox: EventOutbox,
     private readonly tasks: PeriodicTasks,
     metrics: MetricsService,
@@ -50,8 +58,8 @@ export class PredictionRecorder implements OnModuleInit, BeforeApplicationShutdo
     });
   }
 
-  record(records: PredictionRecord[]): void {
-    this.buffer.push(...records);
+  record(record: PredictionRecord): void {
+    this.buffer.push(record);
     const overflow = this.buffer.length - this.config.inference.record_buffer_max;
     if (overflow > 0) {
       this.buffer.splice(0, overflow);
@@ -86,15 +94,33 @@ export class PredictionRecorder implements OnModuleInit, BeforeApplicationShutdo
         this.written += chunk.length;
       } catch (error) {
         this.buffer.unshift(...chunk);
-        this.logger.warn(`prediction records not written (${chunk.length} kept): ${(error as Error).message}`);
+        this.logger.warn(
+          `prediction records not written (${chunk.length} kept): ${(error as Error).message}`,
+        );
         throw error;
       }
     }
   }
 
+  /**
+   * One multi-row INSERT with positional parameters. TypeORM's insert builder re-scans its parameter map
+   * for every value (quadratic in the row count), which made large flushes cost more than the predictions.
+   */
+  private async insertRows(manager: EntityManager, chunk: PredictionRecord[]): Promise<void> {
+    const { columns, sql } = insertStatement(manager, this.dialect, chunk.length);
+    const driver = manager.connection.driver;
+    const params = chunk.flatMap((row) =>
+      columns.map(
+        (c): unknown =>
+          driver.preparePersistentValue(row[c.propertyName as keyof PredictionRecord], c) as unknown,
+      ),
+    );
+    await manager.query(sql, params);
+  }
+
   private write(chunk: PredictionRecord[]): Promise<void> {
     return this.tx.run(async (manager) => {
-      await manager.createQueryBuilder().insert().into(PredictionRecordEntity).values(chunk as Array<QueryDeepPartialEntity<PredictionRecordEntity>>).execute();
+      await this.insertRows(manager, chunk);
       await this.outbox.append(manager, {
         topic: 'inference',
         type: 'predictions.recorded',
@@ -105,22 +131,40 @@ export class PredictionRecorder implements OnModuleInit, BeforeApplicationShutdo
   }
 }
 
+/** Columns in insert order, with TypeORM's metadata so values are converted the way each driver expects. */
+function insertStatement(manager: EntityManager, dialect: SqlDialect, rows: number) {
+  const meta = manager.connection.getMetadata(PredictionRecordEntity);
+  const columns = meta.columns;
+  const width = columns.length;
+  const tuples = Array.from(
+    { length: rows },
+    (_, r) => `(${columns.map((_c, i) => dialect.param(r * width + i + 1)).join(', ')})`,
+  );
+  const names = columns.map((c) => `"${c.databaseName}"`).join(', ');
+  return { columns, sql: `INSERT INTO "${meta.tableName}" (${names}) VALUES ${tuples.join(', ')}` };
+}
+
 function summarize(chunk: PredictionRecord[]): Array<Record<string, unknown>> {
-  const groups = new Map<string, { service: string; target: string; count: number; errors: number; latency: number }>();
+  const groups = new Map<
+    string,
+    { service: string; target: string; count: number; calls: number; errors: number; latency: number }
+  >();
   for (const r of chunk) {
     const target = r.ensemble_id ? `${r.ensemble_id}@v${r.ensemble_version}` : (r.model_id ?? '');
     const key = `${r.service}\u0000${target}`;
-    const g = groups.get(key) ?? { service: r.service, target, count: 0, errors: 0, latency: 0 };
-    g.count += 1;
-    g.errors += r.error_code ? 1 : 0;
+    const g = groups.get(key) ?? { service: r.service, target, count: 0, calls: 0, errors: 0, latency: 0 };
+    g.count += r.batch_size;
+    g.errors += r.error_code ? r.batch_size : 0;
     g.latency += r.latency_ms;
+    g.calls += 1;
     groups.set(key, g);
   }
   return [...groups.values()].map((g) => ({
     service: g.service,
     target: g.target,
     predictions: g.count,
+    calls: g.calls,
     errors: g.errors,
-    mean_latency_ms: Math.round((g.latency / g.count) * 1000) / 1000,
+    mean_latency_ms: Math.round((g.latency / g.calls) * 1000) / 1000,
   }));
 }

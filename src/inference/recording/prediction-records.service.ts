@@ -18,7 +18,11 @@ export interface PredictionStats {
   model_id: string | null;
   ensemble_id: string | null;
   variant: string | null;
+  /** Rows predicted (a batch counts its rows). */
   predictions: number;
+  /** Model calls (records). */
+  calls: number;
+  /** Rows of failed calls. */
   errors: number;
   mean_latency_ms: number | null;
   max_latency_ms: number | null;
@@ -41,7 +45,11 @@ export class PredictionRecords {
 
   /** Newest first. */
   async list(filter: PredictionFilter, limit = 100): Promise<PredictionRecordEntity[]> {
-    return this.filtered(filter).orderBy('p.created_at', 'DESC').addOrderBy('p.id', 'DESC').limit(limit).getMany();
+    return this.filtered(filter)
+      .orderBy('p.created_at', 'DESC')
+      .addOrderBy('p.id', 'DESC')
+      .limit(limit)
+      .getMany();
   }
 
   /** Counts, errors and latency grouped by model version, ensemble and variant. */
@@ -50,8 +58,9 @@ export class PredictionRecords {
       .select('p.model_id', 'model_id')
       .addSelect('p.ensemble_id', 'ensemble_id')
       .addSelect('p.variant', 'variant')
-      .addSelect('COUNT(*)', 'predictions')
-      .addSelect('SUM(CASE WHEN p.error_code IS NULL THEN 0 ELSE 1 END)', 'errors')
+      .addSelect('SUM(p.batch_size)', 'predictions')
+      .addSelect('COUNT(*)', 'calls')
+      .addSelect('SUM(CASE WHEN p.error_code IS NULL THEN 0 ELSE p.batch_size END)', 'errors')
       .addSelect('AVG(p.latency_ms)', 'mean_latency_ms')
       .addSelect('MAX(p.latency_ms)', 'max_latency_ms')
       .groupBy('p.model_id')
@@ -63,6 +72,7 @@ export class PredictionRecords {
       ensemble_id: (r.ensemble_id as string | null) ?? null,
       variant: (r.variant as string | null) ?? null,
       predictions: Number(r.predictions),
+      calls: Number(r.calls),
       errors: Number(r.errors),
       mean_latency_ms: r.mean_latency_ms === null ? null : Number(r.mean_latency_ms),
       max_latency_ms: r.max_latency_ms === null ? null : Number(r.max_latency_ms),

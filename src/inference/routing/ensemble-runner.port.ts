@@ -21,7 +21,11 @@ export interface EnsembleAnswer {
 export interface EnsembleRunner {
   /** The ensemble (and its current version) in `production` for the service, if any. */
   servingEnsemble(service: string): Promise<{ id: string; version: number } | undefined>;
-  predict(ensembleId: string, version: number | undefined, rows: Array<Record<string, unknown>>): Promise<EnsembleAnswer>;
+  predict(
+    ensembleId: string,
+    version: number | undefined,
+    rows: Array<Record<string, unknown>>,
+  ): Promise<EnsembleAnswer>;
 }
 
 /** Holds the ensemble runner that EnsemblesModule registers at start; absent, services map to models only. */
@@ -38,7 +42,8 @@ export class EnsembleRunners {
   }
 
   get(): EnsembleRunner {
-    if (!this.runner) throw new DomainError('unavailable', 'ENSEMBLES_UNAVAILABLE', 'ensembles are not enabled');
+    if (!this.runner)
+      throw new DomainError('unavailable', 'ENSEMBLES_UNAVAILABLE', 'ensembles are not enabled');
     return this.runner;
   }
 }

@@ -18,7 +18,9 @@ export interface RouteDecision {
   ab_test_id?: string;
 }
 
-export type PredictionRouter = (request: RouteRequest) => RouteDecision | undefined | Promise<RouteDecision | undefined>;
+export type PredictionRouter = (
+  request: RouteRequest,
+) => RouteDecision | undefined | Promise<RouteDecision | undefined>;
 
 /**
  * The seam through which traffic routing (A/B tests, canaries) plugs into service resolution. Resolution

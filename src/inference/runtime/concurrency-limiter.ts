@@ -33,10 +33,16 @@ export class ConcurrencyLimiter {
     }
     if (this.waiting.length >= this.maxQueue) {
       return Promise.reject(
-        new DomainError('unavailable', 'INFERENCE_OVERLOADED', 'too many predictions in flight; retry shortly', {
-          active: this.active,
-          queued: this.waiting.length,
-        }, { 'Retry-After': '1' }),
+        new DomainError(
+          'unavailable',
+          'INFERENCE_OVERLOADED',
+          'too many predictions in flight; retry shortly',
+          {
+            active: this.active,
+            queued: this.waiting.length,
+          },
+          { 'Retry-After': '1' },
+        ),
       );
     }
     return new Promise((resolve) => this.waiting.push(resolve));

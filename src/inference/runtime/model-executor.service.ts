@@ -56,12 +56,17 @@ export class ModelExecutor {
    * Rows may name the features one by one (`{"age": 41, "income": 3.2}`) instead of the tensor: when the
    * model has one vector input and the version lists its `input_features`, the vector is built in that order.
    */
-  private async mapNamedFeatures(version: ModelVersionView, runtime: ModelRuntime, rows: Row[]): Promise<Row[]> {
+  private async mapNamedFeatures(
+    version: ModelVersionView,
+    runtime: ModelRuntime,
+    rows: Row[],
+  ): Promise<Row[]> {
     const names = featureNames(version.input_features);
     if (names.length === 0) return rows;
     const signature = await runtime.signature(version);
     const input = signature?.inputs.length === 1 ? signature.inputs[0]! : undefined;
-    if (!input || input.shape.length !== 2 || (input.shape[1] !== -1 && input.shape[1] !== names.length)) return rows;
+    if (!input || input.shape.length !== 2 || (input.shape[1] !== -1 && input.shape[1] !== names.length))
+      return rows;
     return rows.map((row) =>
       input.name in row || !names.every((n) => n in row) ? row : { [input.name]: names.map((n) => row[n]) },
     );
@@ -81,10 +86,15 @@ function withDeadline<T>(work: Promise<T>, ms: number, modelId: string): Promise
     timer = setTimeout(
       () =>
         reject(
-          new DomainError('upstream_timeout', 'MODEL_TIMEOUT', `model ${modelId} did not answer within ${ms} ms`, {
-            model_id: modelId,
-            timeout_ms: ms,
-          }),
+          new DomainError(
+            'upstream_timeout',
+            'MODEL_TIMEOUT',
+            `model ${modelId} did not answer within ${ms} ms`,
+            {
+              model_id: modelId,
+              timeout_ms: ms,
+            },
+          ),
         ),
       ms,
     );

@@ -1,7 +1,8 @@
 import type { ModelVersionView } from '../../registry/model-registry.port';
 
 /** Tensor element types, named as the Open Inference Protocol names them. */
-export type OipDatatype = 'BOOL' | 'INT8' | 'INT16' | 'INT32' | 'INT64' | 'UINT8' | 'FP16' | 'FP32' | 'FP64' | 'BYTES';
+export type OipDatatype =
+  'BOOL' | 'INT8' | 'INT16' | 'INT32' | 'INT64' | 'UINT8' | 'FP16' | 'FP32' | 'FP64' | 'BYTES';
 
 /** A model input or output as declared by the model; `-1` is a dimension of any size (the batch). */
 export interface TensorSpec {
@@ -43,7 +44,11 @@ export interface ModelRuntime {
   readonly kind: 'onnx' | 'http';
   /** The declared inputs and outputs; undefined when the backend does not declare them (plain JSON). */
   signature(version: ModelVersionView): Promise<ModelSignature | undefined>;
-  predict(version: ModelVersionView, rows: Array<Record<string, unknown>>, options: RunOptions): Promise<RuntimeAnswer>;
+  predict(
+    version: ModelVersionView,
+    rows: Array<Record<string, unknown>>,
+    options: RunOptions,
+  ): Promise<RuntimeAnswer>;
   /** Loads what the version needs ahead of traffic (ONNX session); a no-op where nothing is cached. */
   warm(version: ModelVersionView): Promise<void>;
 }

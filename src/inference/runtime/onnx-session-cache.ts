@@ -4,7 +4,11 @@ import { InferenceSession } from 'onnxruntime-node';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/app-config.schema';
 import { DomainError } from '../../common/errors/domain-error';
-import { MODEL_REGISTRY, type ModelRegistry, type ModelVersionView } from '../../registry/model-registry.port';
+import {
+  MODEL_REGISTRY,
+  type ModelRegistry,
+  type ModelVersionView,
+} from '../../registry/model-registry.port';
 
 export interface CachedSession {
   modelId: string;
@@ -80,7 +84,10 @@ export class OnnxSessionCache implements OnApplicationShutdown {
       sessions: this.sessions.size,
       estimated_mb: Math.round((this.totalBytes / 1024 / 1024) * 100) / 100,
       evictions: this.evictions,
-      models: [...this.sessions.values()].map((s) => ({ model_id: s.modelId, checksum: s.checksum.slice(0, 12) })),
+      models: [...this.sessions.values()].map((s) => ({
+        model_id: s.modelId,
+        checksum: s.checksum.slice(0, 12),
+      })),
     };
   }
 
@@ -120,10 +127,15 @@ export class OnnxSessionCache implements OnApplicationShutdown {
         graphOptimizationLevel: 'all',
       });
     } catch (error) {
-      throw new DomainError('conflict', 'MODEL_ARTIFACT_INVALID', `model ${version.id}: the ONNX artifact cannot be loaded`, {
-        model_id: version.id,
-        reason: (error as Error).message.slice(0, 500),
-      });
+      throw new DomainError(
+        'conflict',
+        'MODEL_ARTIFACT_INVALID',
+        `model ${version.id}: the ONNX artifact cannot be loaded`,
+        {
+          model_id: version.id,
+          reason: (error as Error).message.slice(0, 500),
+        },
+      );
     }
     const entry: CachedSession = {
       modelId: version.id,
@@ -161,7 +173,9 @@ export class OnnxSessionCache implements OnApplicationShutdown {
   }
 
   private release(entry: CachedSession): void {
-    void entry.session.release().catch((e: Error) => this.logger.warn(`release ${entry.modelId}: ${e.message}`));
+    void entry.session
+      .release()
+      .catch((e: Error) => this.logger.warn(`release ${entry.modelId}: ${e.message}`));
   }
 }
 

@@ -2,7 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import type { ModelVersionView } from '../../registry/model-registry.port';
 import { DomainError } from '../../common/errors/domain-error';
-import type { BatchTensor, ModelRuntime, ModelSignature, OipDatatype, RuntimeAnswer, TensorSpec } from './model-runtime.port';
+import type {
+  BatchTensor,
+  ModelRuntime,
+  ModelSignature,
+  OipDatatype,
+  RuntimeAnswer,
+  TensorSpec,
+} from './model-runtime.port';
 import { rowsToTensors, tensorsToRows, type Row } from './tensors';
 import { OnnxSessionCache } from './onnx-session-cache';
 
@@ -24,7 +31,11 @@ function specsOf(metadata: readonly InferenceSession.ValueMetadata[]): TensorSpe
     if (!m.isTensor) return { name: m.name, datatype: 'BYTES', shape: [] };
     const datatype = OIP_BY_ORT[m.type];
     if (!datatype) {
-      throw new DomainError('conflict', 'MODEL_UNSUPPORTED', `tensor '${m.name}' has unsupported type ${m.type}`);
+      throw new DomainError(
+        'conflict',
+        'MODEL_UNSUPPORTED',
+        `tensor '${m.name}' has unsupported type ${m.type}`,
+      );
     }
     return { name: m.name, datatype, shape: m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1)) };
   });
@@ -52,7 +63,11 @@ function toOrtTensor(t: BatchTensor): Tensor {
     case 'BYTES':
       return new Tensor('string', d as string[], t.shape);
     default:
-      throw new DomainError('conflict', 'MODEL_UNSUPPORTED', `input '${t.name}' of type ${t.datatype} is unsupported`);
+      throw new DomainError(
+        'conflict',
+        'MODEL_UNSUPPORTED',
+        `input '${t.name}' of type ${t.datatype} is unsupported`,
+      );
   }
 }
 

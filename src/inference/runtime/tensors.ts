@@ -62,23 +62,33 @@ function flatten(value: unknown, out: unknown[]): void {
 function rowElements(spec: TensorSpec, value: unknown, rowIndex: number, fixed: number[]): Scalar[] {
   const expected = fixed.length === 0 ? [] : fixed;
   let got = shapeOf(spec, value);
-  if (got.length === 0 && elementCount(expected.map((d) => (d < 0 ? 1 : d))) === 1) got = expected.map(() => 1);
-  const matches = got.length === expected.length && got.every((d, i) => expected[i]! < 0 || expected[i] === d);
+  if (got.length === 0 && elementCount(expected.map((d) => (d < 0 ? 1 : d))) === 1)
+    got = expected.map(() => 1);
+  const matches =
+    got.length === expected.length && got.every((d, i) => expected[i]! < 0 || expected[i] === d);
   if (!matches) {
-    throw invalidInput(spec.name, `row ${rowIndex} has shape [${got.join(', ')}], expected [${describe(expected)}]`, {
-      row: rowIndex,
-      expected_shape: spec.shape,
-      got_shape: got,
-    });
+    throw invalidInput(
+      spec.name,
+      `row ${rowIndex} has shape [${got.join(', ')}], expected [${describe(expected)}]`,
+      {
+        row: rowIndex,
+        expected_shape: spec.shape,
+        got_shape: got,
+      },
+    );
   }
   const flat: unknown[] = [];
   flatten(value, flat);
   const bad = flat.findIndex((v) => !acceptsValue(spec.datatype, v));
   if (bad >= 0) {
-    throw invalidInput(spec.name, `row ${rowIndex} must hold ${TYPE_WORDS[spec.datatype]} (${spec.datatype})`, {
-      row: rowIndex,
-      expected_type: spec.datatype,
-    });
+    throw invalidInput(
+      spec.name,
+      `row ${rowIndex} must hold ${TYPE_WORDS[spec.datatype]} (${spec.datatype})`,
+      {
+        row: rowIndex,
+        expected_type: spec.datatype,
+      },
+    );
   }
   return flat as Scalar[];
 }
@@ -144,7 +154,10 @@ export function inferDatatype(values: readonly unknown[]): OipDatatype {
 }
 
 /** JSON rows back to batch tensors, keeping the declared output types where the model declares them. */
-export function rowsToOutputTensors(rows: readonly Row[], declared: readonly TensorSpec[] = []): BatchTensor[] {
+export function rowsToOutputTensors(
+  rows: readonly Row[],
+  declared: readonly TensorSpec[] = [],
+): BatchTensor[] {
   const names = rows.length > 0 ? Object.keys(rows[0]!) : declared.map((d) => d.name);
   return names.map((name) => {
     const values = rows.map((r) => r[name]);
@@ -171,7 +184,8 @@ export function tensorsToInputRows(tensors: readonly BatchTensor[]): Row[] {
     if (elementCount(t.shape) !== t.data.length) {
       throw invalidInput(t.name, `shape [${t.shape.join(', ')}] does not match its ${t.data.length} values`);
     }
-    if ((t.shape[0] ?? 1) !== rowCount) throw invalidInput(t.name, `has ${t.shape[0]} rows, expected ${rowCount}`);
+    if ((t.shape[0] ?? 1) !== rowCount)
+      throw invalidInput(t.name, `has ${t.shape[0]} rows, expected ${rowCount}`);
   }
   const rows: Row[] = Array.from({ length: rowCount }, () => ({}));
   for (const t of tensors) {

@@ -91,7 +91,9 @@ export class FakeOipServer {
     if (!input) return send(res, 400, { error: 'no inputs' });
     const rows = input.shape[0]!;
     const width = model.weights.length;
-    const probs = Array.from({ length: rows }, (_, r) => score(model, input.data.slice(r * width, (r + 1) * width)));
+    const probs = Array.from({ length: rows }, (_, r) =>
+      score(model, input.data.slice(r * width, (r + 1) * width)),
+    );
     send(res, 200, {
       model_name: name,
       outputs: [

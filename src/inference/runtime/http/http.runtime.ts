@@ -3,7 +3,14 @@ import { APP_CONFIG } from '../../../config/config.module';
 import type { AppConfig } from '../../../config/app-config.schema';
 import { DomainError } from '../../../common/errors/domain-error';
 import type { ModelVersionView, ServingSpec } from '../../../registry/model-registry.port';
-import type { BatchTensor, ModelRuntime, ModelSignature, RunOptions, RuntimeAnswer, TensorSpec } from '../model-runtime.port';
+import type {
+  BatchTensor,
+  ModelRuntime,
+  ModelSignature,
+  RunOptions,
+  RuntimeAnswer,
+  TensorSpec,
+} from '../model-runtime.port';
 import { rowsToTensors, tensorsToRows, type Row } from '../tensors';
 import { BackendBreakers } from './backend-breakers';
 import { remoteCall } from './remote-call';
@@ -65,7 +72,9 @@ export class HttpRuntime implements ModelRuntime {
   }
 
   private async predictJson(spec: ServingSpec, rows: Row[], timeoutMs: number): Promise<RuntimeAnswer> {
-    const answer = await this.call<{ predictions?: unknown[] }>(spec, 'POST', '', timeoutMs, { instances: rows });
+    const answer = await this.call<{ predictions?: unknown[] }>(spec, 'POST', '', timeoutMs, {
+      instances: rows,
+    });
     const predictions = answer.predictions;
     if (!Array.isArray(predictions) || predictions.length !== rows.length) {
       throw malformed(spec, `expected ${rows.length} predictions`);
@@ -78,18 +87,36 @@ export class HttpRuntime implements ModelRuntime {
   }
 
   private async fetchMetadata(version: ModelVersionView, spec: ServingSpec): Promise<ModelSignature> {
-    const meta = await this.call<OipMetadata>(spec, 'GET', modelPath(spec), this.config.inference.http_timeout_ms);
+    const meta = await this.call<OipMetadata>(
+      spec,
+      'GET',
+      modelPath(spec),
+      this.config.inference.http_timeout_ms,
+    );
     if (!Array.isArray(meta.inputs) || meta.inputs.length === 0) {
       throw malformed(spec, `the metadata of ${version.id} declares no inputs`);
     }
     return { inputs: meta.inputs, outputs: meta.outputs ?? [] };
   }
 
-  private call<T>(spec: ServingSpec, method: 'GET' | 'POST', path: string, timeoutMs: number, body?: unknown) {
+  private call<T>(
+    spec: ServingSpec,
+    method: 'GET' | 'POST',
+    path: string,
+    timeoutMs: number,
+    body?: unknown,
+  ) {
     const c = this.config.inference;
     const url = `${spec.url!.replace(/\/+$/, '')}${path}`;
     return this.breakers.call(backendKey(spec), () =>
-      remoteCall<T>({ method, url, body, timeoutMs, retries: c.http_retries, backoffMs: c.http_retry_backoff_ms }),
+      remoteCall<T>({
+        method,
+        url,
+        body,
+        timeoutMs,
+        retries: c.http_retries,
+        backoffMs: c.http_retry_backoff_ms,
+      }),
     );
   }
 }
@@ -113,6 +140,11 @@ const backendKey = (spec: ServingSpec) =>
   spec.protocol === 'json' ? spec.url! : `${spec.url!.replace(/\/+$/, '')}${modelPath(spec)}`;
 
 const malformed = (spec: ServingSpec, why: string) =>
-  new DomainError('upstream_failed', 'MODEL_BACKEND_FAILED', `model backend at ${spec.url} answered unexpectedly: ${why}`, {
-    url: spec.url,
-  });
+  new DomainError(
+    'upstream_failed',
+    'MODEL_BACKEND_FAILED',
+    `model backend at ${spec.url} answered unexpectedly: ${why}`,
+    {
+      url: spec.url,
+    },
+  );

@@ -49,11 +49,16 @@ export async function remoteCall<T>(options: RemoteCallOptions): Promise<T> {
       lastFailure = error;
     }
   }
-  throw new DomainError('upstream_failed', 'MODEL_BACKEND_FAILED', `model backend failed: ${lastFailure?.message}`, {
-    url: options.url,
-    attempts: options.retries + 1,
-    ...(lastFailure?.status ? { status: lastFailure.status } : {}),
-  });
+  throw new DomainError(
+    'upstream_failed',
+    'MODEL_BACKEND_FAILED',
+    `model backend failed: ${lastFailure?.message}`,
+    {
+      url: options.url,
+      attempts: options.retries + 1,
+      ...(lastFailure?.status ? { status: lastFailure.status } : {}),
+    },
+  );
 }
 
 async function attemptCall<T>(options: RemoteCallOptions, remainingMs: number): Promise<T> {
@@ -77,46 +82,76 @@ async function attemptCall<T>(options: RemoteCallOptions, remainingMs: number): 
     throw classify(error, options);
   }
   if (response.statusCode >= 200 && response.statusCode < 300) return parse<T>(text, options);
-  if (RETRYABLE_STATUS.has(response.statusCode)) throw new RetryableFailure(`HTTP ${response.statusCode}`, response.statusCode);
+  if (RETRYABLE_STATUS.has(response.statusCode))
+    throw new RetryableFailure(`HTTP ${response.statusCode}`, response.statusCode);
   if (response.statusCode >= 400 && response.statusCode < 500) {
-    throw new DomainError('invalid', 'MODEL_REJECTED_INPUT', `the model backend refused the input: ${snippet(text)}`, {
+    throw new DomainError(
+      'invalid',
+      'MODEL_REJECTED_INPUT',
+      `the model backend refused the input: ${snippet(text)}`,
+      {
+        url: options.url,
+        status: response.statusCode,
+      },
+    );
+  }
+  throw new DomainError(
+    'upstream_failed',
+    'MODEL_BACKEND_FAILED',
+    `model backend answered HTTP ${response.statusCode}`,
+    {
       url: options.url,
       status: response.statusCode,
-    });
-  }
-  throw new DomainError('upstream_failed', 'MODEL_BACKEND_FAILED', `model backend answered HTTP ${response.statusCode}`, {
-    url: options.url,
-    status: response.statusCode,
-    body: snippet(text),
-  });
+      body: snippet(text),
+    },
+  );
 }
 
 function classify(error: unknown, options: RemoteCallOptions): Error {
   const e = error as { name?: string; code?: string; cause?: { code?: string } };
-  if (e.name === 'TimeoutError' || e.name === 'AbortError' || error instanceof undiciErrors.HeadersTimeoutError) {
+  if (
+    e.name === 'TimeoutError' ||
+    e.name === 'AbortError' ||
+    error instanceof undiciErrors.HeadersTimeoutError
+  ) {
     return timedOut(options);
   }
   const code = e.code ?? e.cause?.code ?? '';
   if (RETRYABLE_CODES.has(code)) return new RetryableFailure(code);
-  return new DomainError('upstream_failed', 'MODEL_BACKEND_FAILED', `model backend unreachable: ${(error as Error).message}`, {
-    url: options.url,
-  });
+  return new DomainError(
+    'upstream_failed',
+    'MODEL_BACKEND_FAILED',
+    `model backend unreachable: ${(error as Error).message}`,
+    {
+      url: options.url,
+    },
+  );
 }
 
 const timedOut = (options: RemoteCallOptions) =>
-  new DomainError('upstream_timeout', 'MODEL_BACKEND_TIMEOUT', `model backend did not answer within ${options.timeoutMs} ms`, {
-    url: options.url,
-    timeout_ms: options.timeoutMs,
-  });
+  new DomainError(
+    'upstream_timeout',
+    'MODEL_BACKEND_TIMEOUT',
+    `model backend did not answer within ${options.timeoutMs} ms`,
+    {
+      url: options.url,
+      timeout_ms: options.timeoutMs,
+    },
+  );
 
 function parse<T>(text: string, options: RemoteCallOptions): T {
   try {
     return JSON.parse(text) as T;
   } catch {
-    throw new DomainError('upstream_failed', 'MODEL_BACKEND_FAILED', 'model backend answered with invalid JSON', {
-      url: options.url,
-      body: snippet(text),
-    });
+    throw new DomainError(
+      'upstream_failed',
+      'MODEL_BACKEND_FAILED',
+      'model backend answered with invalid JSON',
+      {
+        url: options.url,
+        body: snippet(text),
+      },
+    );
   }
 }
 
