@@ -41,8 +41,9 @@ export class FakeHttpServer {
     return this;
   }
 
-  /** The next `count` requests (after authentication) get `reply`. */
+  /** The next `count` requests (after authentication) get `reply`; a count of 0 clears pending failures. */
   failNext(count: number, reply: FakeReply): void {
+    if (count === 0) this.failures.length = 0;
     for (let i = 0; i < count; i++) this.failures.push(reply);
   }
 

@@ -1,0 +1,3 @@
+import { describeCloudOverHttp } from './fakes/rest-cloud/http-conformance';
+
+describeCloudOverHttp('runpod');
