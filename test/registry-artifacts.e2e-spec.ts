@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Test } from 'supertest';
 import { MODEL_REGISTRY, type ModelRegistry } from '@app/registry/model-registry.port';
 import { EventStore } from '@app/events/event-store';
 import { startApp, type TestApp } from './support/test-app';
@@ -11,11 +13,11 @@ import { startMoto, type Moto } from './registry-moto';
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** Reads a binary supertest response body as a Buffer. */
-const binary = (res: NodeJS.ReadableStream, cb: (err: Error | null, body: Buffer) => void) => {
+const binary = ((res: Readable, cb: (err: Error | null, body: Buffer) => void) => {
   const chunks: Buffer[] = [];
   res.on('data', (c: Buffer) => chunks.push(c));
   res.on('end', () => cb(null, Buffer.concat(chunks)));
-};
+}) as unknown as Parameters<Test['parse']>[0];
 
 function artifactSuite(label: string, boot: () => Promise<{ t: TestApp; cleanup?: () => Promise<void> }>) {
   describe(`registry artifacts and aliases (${label})`, () => {

@@ -4,11 +4,12 @@ import { Transform, type TransformCallback } from 'node:stream';
 /** Passes bytes through while counting them and computing their SHA-256. */
 export class DigestingStream extends Transform {
   private readonly hash: Hash = createHash('sha256');
-  size = 0;
+  /** Not `size`: the S3 multipart uploader reads `Body.size` as the total length to expect. */
+  bytes = 0;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.hash.update(chunk);
-    this.size += chunk.length;
+    this.bytes += chunk.length;
     callback(null, chunk);
   }
 

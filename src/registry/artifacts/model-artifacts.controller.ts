@@ -1,4 +1,5 @@
 import { Controller, Get, Headers, Param, Put, Req, Res, StreamableFile } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import {
   ApiBody,
   ApiConflictResponse,
@@ -80,6 +81,9 @@ export class ModelArtifactsController {
   }
 
   @Get('*')
+  // Artifacts go out as stored: gzip would re-encode every download and drop its Content-Length (the
+  // Fastify compressor reads this route config; Express's honours `Cache-Control: no-transform`).
+  @RouteConfig({ compress: false })
   @ApiOperation({
     summary: 'Download an artifact file (streamed, with its SHA-256 in X-Checksum-SHA256 and ETag)',
   })
@@ -93,6 +97,7 @@ export class ModelArtifactsController {
     const { record, stream } = await this.artifacts.open(String(params.model_id), wildcardPath(params));
     response.header('X-Checksum-SHA256', record.sha256);
     response.header('ETag', `"${record.sha256}"`);
+    response.header('Cache-Control', 'private, no-transform');
     return new StreamableFile(stream, { type: 'application/octet-stream', length: record.size_bytes });
   }
 }

@@ -46,18 +46,18 @@ export class ModelArtifacts {
     body.once('error', (error) => digesting.destroy(error));
     await this.storage.put(key, body.pipe(digesting));
     const sha256 = digesting.digest();
-    const mismatch = mismatchOf(expect, sha256, digesting.size);
+    const mismatch = mismatchOf(expect, sha256, digesting.bytes);
     if (mismatch) {
       await this.storage.delete(key);
       throw invalid('ARTIFACT_CHECKSUM_MISMATCH', `Upload of '${cleanPath}' does not match: ${mismatch}.`, {
         sha256,
-        size_bytes: digesting.size,
+        size_bytes: digesting.bytes,
       });
     }
     const record = this.artifacts.create({
       model_id: model.id,
       path: cleanPath,
-      size_bytes: digesting.size,
+      size_bytes: digesting.bytes,
       sha256,
       storage_key: key,
       uploaded_by: actor,

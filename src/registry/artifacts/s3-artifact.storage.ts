@@ -1,7 +1,7 @@
 import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
-import { notFound } from '../../common/errors/domain-error';
+import { DomainError, notFound } from '../../common/errors/domain-error';
 import type { AppConfig } from '../../config/app-config.schema';
 import type { ArtifactStorage } from './artifact-storage.port';
 
@@ -29,6 +29,10 @@ export class S3ArtifactStorage implements ArtifactStorage {
   }
 
   async put(key: string, body: Readable): Promise<void> {
+    await storageCall(key, () => this.upload(key, body));
+  }
+
+  private async upload(key: string, body: Readable): Promise<void> {
     const upload = new Upload({
       client: this.client,
       params: { Bucket: this.config.bucket, Key: this.objectKey(key), Body: body },
@@ -59,5 +63,23 @@ export class S3ArtifactStorage implements ArtifactStorage {
 
   private objectKey(key: string): string {
     return `${this.config.prefix}${key}`;
+  }
+}
+
+/** The object store failing is an upstream failure (502), not a bug of ours. */
+function storageFailure(key: string, error: unknown): DomainError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new DomainError(
+    'upstream_failed',
+    'ARTIFACT_STORAGE_FAILED',
+    `Artifact storage failed for '${key}': ${message}`,
+  );
+}
+
+async function storageCall<T>(key: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw error instanceof DomainError ? error : storageFailure(key, error);
   }
 }
