@@ -171,7 +171,9 @@ describe('training pollers in two platform processes on one PostgreSQL', () => {
   it('resolves local jobs after a kill -9 of the platform, leaving no orphan process', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'artenic-crash-'));
     dataDirs.push(dataDir);
-    const first = await platform('crash-1', {}, dataDir);
+    // A short lease: a job claimed by the killed process is free again after 5 s.
+    const lease = { ARTENIC_TRAINING__LEASE_SECONDS: '5' };
+    const first = await platform('crash-1', lease, dataDir);
     const finishing = await post(`${first.url}/api/v1/training/dispatch`, {
       service: 'crash',
       model: 'c',
@@ -202,7 +204,7 @@ describe('training pollers in two platform processes on one PostgreSQL', () => {
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
     process.kill(-groups[1]!, 'SIGKILL'); // the doomed job dies while no platform watches it
-    const second = await platform('crash-2', {}, dataDir);
+    const second = await platform('crash-2', lease, dataDir);
 
     await eventually(
       async () => {
@@ -216,7 +218,7 @@ describe('training pollers in two platform processes on one PostgreSQL', () => {
           error: 'the local process is gone and left no exit code',
         });
       },
-      { timeoutMs: 30_000, intervalMs: 200 },
+      { timeoutMs: 45_000, intervalMs: 200 },
     );
     const alive = execFileSync('ps', ['-eo', 'pgid=,stat='])
       .toString()
