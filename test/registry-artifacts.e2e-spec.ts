@@ -195,3 +195,5 @@ artifactSuite('s3', async () => {
   const moto: Moto = await startMoto();
   return { t: await startApp({ env: moto.env }), cleanup: moto.stop };
 });
+
+artifactSuite('express', async () => ({ t: await startApp({ env: { ARTENIC_HTTP_ADAPTER: 'express' } }) }));
