@@ -98,7 +98,7 @@ export class RunpodProvider extends RestVmProvider {
       const message = res.data.errors?.map((e) => e.message).join('; ') ?? 'empty answer';
       throw new ProviderApiError(this.name, res.status, `GraphQL: ${message}`, res.raw.toString('utf8'));
     }
-    return res.data.data as z.infer<T>;
+    return res.data.data;
   }
 
   private async pods(): Promise<Array<z.infer<typeof pod>>> {
