@@ -14,6 +14,7 @@ import { RestCloudProvidersModule } from './providers/rest-cloud-providers.modul
 import { TrainingModule } from './training/training.module';
 import { InferenceModule } from './inference/inference.module';
 import { EnsemblesModule } from './ensembles/ensembles.module';
+import { AbTestingModule } from './ab-testing/ab-testing.module';
 import { loggerOptions } from './bootstrap/logger-options';
 import { GracefulShutdown } from './bootstrap/graceful-shutdown';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -48,6 +49,7 @@ export class AppModule {
         BudgetsModule,
         InferenceModule,
         EnsemblesModule,
+        AbTestingModule,
         ...extra,
       ],
       providers: [GracefulShutdown],

@@ -266,6 +266,12 @@ export const appConfigSchema = z.object({
     enabled: envBool(true),
     default_min_samples: envNumber(z.number().int().min(1), 100),
     max_concurrent_tests: envNumber(z.number().int().min(1), 5),
+    /** How long a service's running test is cached by the router (A/B events drop the cache at once). */
+    routing_cache_ms: envNumber(z.number().int().min(0), 1000),
+    /** p-value below which the arm counts are flagged as a sample ratio mismatch. */
+    srm_alpha: envNumber(z.number().gt(0).lt(1), 0.001),
+    /** Interval of the auto-conclusion loop (`ab-testing.auto`). */
+    auto_interval_seconds: envNumber(z.number().positive(), 60),
   }),
   health: envSection({
     enabled: envBool(true),
