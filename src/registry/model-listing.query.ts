@@ -51,13 +51,14 @@ export class ModelListing {
     const p = (n: number) => this.dialect.param(n);
     const n = params.length;
     const [rows, counted] = await Promise.all([
-      this.dataSource.query(
+      this.dataSource.query<Array<Record<string, unknown>>>(
         `SELECT * FROM artenic_models m ${where} ORDER BY ${order} LIMIT ${p(n + 1)} OFFSET ${p(n + 2)}`,
         [...params, filters.limit, filters.offset],
-      ) as Promise<Array<Record<string, unknown>>>,
-      this.dataSource.query(`SELECT COUNT(*) AS total FROM artenic_models m ${where}`, params) as Promise<
-        Array<{ total: unknown }>
-      >,
+      ),
+      this.dataSource.query<Array<{ total: unknown }>>(
+        `SELECT COUNT(*) AS total FROM artenic_models m ${where}`,
+        params,
+      ),
     ]);
     return { items: rows.map(modelFromRow), total: Number(counted[0]?.total ?? 0) };
   }
@@ -78,8 +79,9 @@ export class ModelListing {
       const eq = pair.indexOf('=');
       if (eq <= 0) throw invalid('INVALID_TAG_FILTER', `tag filter '${pair}' must be key=value.`);
       add(
+        // IN (…) lets the planner drive from the (tag_key, tag_value, model_id) index instead of probing per row.
         (p) =>
-          `EXISTS (SELECT 1 FROM model_tags t WHERE t.model_id = m.id AND t.tag_key = ${p()} AND t.tag_value = ${p(1)})`,
+          `m.id IN (SELECT t.model_id FROM model_tags t WHERE t.tag_key = ${p()} AND t.tag_value = ${p(1)})`,
         pair.slice(0, eq),
         pair.slice(eq + 1),
       );

@@ -229,7 +229,9 @@ export class ListModelsQuery {
 
   @ApiPropertyOptional({ type: [String], description: 'key=value; repeat for several (all must match)' })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value : [value]))
+  @Transform(({ value }: { value: unknown }): unknown[] =>
+    Array.isArray(value) ? (value as unknown[]) : [value],
+  )
   @IsString({ each: true })
   tag?: string[];
 

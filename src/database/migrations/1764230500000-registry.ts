@@ -38,7 +38,11 @@ export class Registry1764230500000 implements MigrationInterface {
           t.timestamp('updated_at', { isNullable: true }),
         ],
         indices: [
-          new TableIndex({ name: 'uq_models_name_version', columnNames: ['name', 'version'], isUnique: true }),
+          new TableIndex({
+            name: 'uq_models_name_version',
+            columnNames: ['name', 'version'],
+            isUnique: true,
+          }),
           new TableIndex({ name: 'idx_models_name_created', columnNames: ['name', 'created_at'] }),
           new TableIndex({ name: 'idx_models_stage_created', columnNames: ['stage', 'created_at'] }),
           new TableIndex({ name: 'idx_models_framework_created', columnNames: ['framework', 'created_at'] }),
@@ -63,9 +67,16 @@ export class Registry1764230500000 implements MigrationInterface {
           t.varchar('tag_key', 100, { isPrimary: true }),
           t.varchar('tag_value', 255),
         ],
-        indices: [new TableIndex({ name: 'idx_model_tags_kv', columnNames: ['tag_key', 'tag_value', 'model_id'] })],
+        indices: [
+          new TableIndex({ name: 'idx_model_tags_kv', columnNames: ['tag_key', 'tag_value', 'model_id'] }),
+        ],
         foreignKeys: [
-          { columnNames: ['model_id'], referencedTableName: 'artenic_models', referencedColumnNames: ['id'], onDelete: 'CASCADE' },
+          {
+            columnNames: ['model_id'],
+            referencedTableName: 'artenic_models',
+            referencedColumnNames: ['id'],
+            onDelete: 'CASCADE',
+          },
         ],
       }),
     );

@@ -31,7 +31,8 @@ const toArtifactResponse = (a: ModelArtifactEntity): ArtifactResponseDto => ({
 /** The `*` wildcard: Fastify names it `*` (a string), Nest's Express adapter `path` (its segments). */
 const wildcardPath = (params: Record<string, unknown>): string => {
   const value = params['*'] ?? params.path ?? '';
-  return Array.isArray(value) ? value.join('/') : String(value);
+  if (Array.isArray(value)) return value.join('/');
+  return typeof value === 'string' ? value : '';
 };
 
 @ApiTags('registry')

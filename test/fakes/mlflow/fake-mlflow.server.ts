@@ -59,7 +59,7 @@ export class FakeMlflow {
   }
 
   private route(route: string, body: Record<string, unknown>): { status: number; body: unknown } {
-    const name = String(body.name ?? '');
+    const name = typeof body.name === 'string' ? body.name : '';
     const model = this.models.get(name);
     switch (route) {
       case 'POST registered-models/create':
