@@ -27,7 +27,7 @@ export class AbTestMetrics {
     const p = (i: number) => this.dialect.param(i);
     await this.db.transaction(async (manager) => {
       for (const [i, o] of observations.entries()) {
-        const result = await manager.query(
+        const result: unknown = await manager.query(
           `INSERT INTO ab_test_metrics (test_id, variant, metric_name, value, prediction_id)
            VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}) ON CONFLICT DO NOTHING RETURNING id`,
           [

@@ -7,7 +7,7 @@ export function toTestDto(t: AbTestEntity): TestDto {
     name: t.name,
     service: t.service,
     status: t.status,
-    variants: t.variants as Record<string, unknown>,
+    variants: t.variants,
     control: t.control,
     primary_metric: t.primary_metric,
     metric_direction: t.metric_direction,
