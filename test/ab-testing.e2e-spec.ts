@@ -63,7 +63,9 @@ describe('A/B tests end to end', () => {
       .send({ data: { input: [1, 2] } });
 
   beforeAll(async () => {
-    t = await startApp({ env: { ARTENIC_INFERENCE__RESOLUTION_CACHE_MS: '0', ARTENIC_RATE_LIMIT_BURST: '100000' } });
+    t = await startApp({
+      env: { ARTENIC_INFERENCE__RESOLUTION_CACHE_MS: '0', ARTENIC_RATE_LIMIT_BURST: '100000' },
+    });
   });
   afterAll(() => t.close());
 
