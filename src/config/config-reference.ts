@@ -17,7 +17,11 @@ export function configReference(): ConfigVariable[] {
 
 function walk(schema: z.ZodTypeAny, path: string[], out: ConfigVariable[]): void {
   const { inner, fallback } = unwrap(schema);
-  if (inner instanceof z.ZodObject && path.length < 3 && !isFreeForm(inner)) {
+  if (
+    inner instanceof z.ZodObject &&
+    path.length < 3 &&
+    !isFreeForm(inner.shape as Record<string, unknown>)
+  ) {
     for (const [key, child] of Object.entries(inner.shape as Record<string, z.ZodTypeAny>)) {
       walk(child, [...path, key], out);
     }
@@ -26,8 +30,8 @@ function walk(schema: z.ZodTypeAny, path: string[], out: ConfigVariable[]): void
   out.push({ name: envVarName(path), type: describeType(inner), default: formatDefault(path, fallback) });
 }
 
-function isFreeForm(schema: z.ZodObject<z.ZodRawShape>): boolean {
-  return Object.keys(schema.shape).length === 0;
+function isFreeForm(shape: Record<string, unknown>): boolean {
+  return Object.keys(shape).length === 0;
 }
 
 function unwrap(schema: z.ZodTypeAny): { inner: z.ZodTypeAny; fallback: unknown } {

@@ -46,6 +46,8 @@ function resolveSource(source: string, baseDir: string): string {
 
 async function importModule(file: string): Promise<unknown> {
   try {
+    // Plugins are named at run time (ARTENIC_PLUGINS): a dynamic require is the point.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(file) as unknown;
   } catch (error) {
     // An ES module package: load it the ESM way.
@@ -55,9 +57,9 @@ async function importModule(file: string): Promise<unknown> {
 }
 
 function validate(exported: unknown): ArtenicPlugin {
-  const candidate = (isObject(exported) && 'default' in exported ? exported.default : exported) as unknown;
+  const candidate = isObject(exported) && 'default' in exported ? exported.default : exported;
   if (!isObject(candidate)) throw new Error('the plugin exports no object (expected { name, ... })');
-  const p = candidate as Record<string, unknown>;
+  const p = candidate;
   if (typeof p.name !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,99}$/i.test(p.name)) {
     throw new Error('the plugin has no valid `name` (letters, digits, . _ -)');
   }

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Repository } from 'typeorm';
 import type { AppConfig } from '../config/app-config.schema';
-import { SecretBox, SecretUnreadableError } from '../config/secret-box';
+import { type SecretBox, SecretUnreadableError } from '../config/secret-box';
 import type { RateLimitPolicy } from '../common/http/rate-limit.guard';
 import type { PeriodicTasks } from '../common/periodic/periodic-tasks';
 import type { ConfigScopeEntity, ConfigSettingEntity } from './config-setting.entity';

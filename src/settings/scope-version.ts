@@ -1,5 +1,4 @@
 import type { EntityManager } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { SqlDialect } from '../database/sql-dialect';
 import { ConfigScopeEntity } from './config-setting.entity';
 
@@ -19,7 +18,7 @@ export async function bumpScopeVersion(
     .set({
       version: () => 'version + 1',
       updated_at: () => dialect.now,
-    } as QueryDeepPartialEntity<ConfigScopeEntity>)
+    })
     .where('scope = :scope', { scope })
     .execute();
   return Number((await manager.findOneByOrFail(ConfigScopeEntity, { scope })).version);

@@ -73,7 +73,7 @@ function parseList(raw: unknown): Parsed {
     }
   }
   return Array.isArray(value) && value.every((v) => typeof v === 'string')
-    ? { ok: true, value: value as string[] }
+    ? { ok: true, value: value }
     : { ok: false, msg: 'must be a JSON list of strings, e.g. ["a","b"]', type: 'list_type' };
 }
 

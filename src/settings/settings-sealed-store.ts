@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { SecretBox, SecretUnreadableError } from '../config/secret-box';
 import { SqlDialect } from '../database/sql-dialect';
 import { TransactionRunner } from '../database/transaction-runner';
@@ -72,7 +71,7 @@ export class SettingsSealedStore implements SealedStore {
         action: 'reencrypt',
         changed_by: actor,
         changed_at: () => this.dialect.now,
-      } as QueryDeepPartialEntity<ConfigAuditEntity>)
+      })
       .execute();
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { In } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { invalid, validationFailed, type FieldError } from '../common/errors/domain-error';
 import { SecretBox, SecretUnreadableError } from '../config/secret-box';
 import { SqlDialect } from '../database/sql-dialect';
@@ -165,7 +164,7 @@ export class SettingsWriter {
             updated_at: now,
             updated_by: actor,
           };
-        }) as Array<QueryDeepPartialEntity<ConfigSettingEntity>>,
+        }),
       )
       .orUpdate(['value', 'encrypted', 'key_id', 'updated_at', 'updated_by'], ['scope', 'section', 'key'])
       .execute();
@@ -184,7 +183,7 @@ export class SettingsWriter {
           action: c.created ? 'create' : 'update',
           changed_by: actor,
           changed_at: now,
-        })) as Array<QueryDeepPartialEntity<ConfigAuditEntity>>,
+        })),
       )
       .execute();
   }
