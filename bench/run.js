@@ -149,6 +149,19 @@ const scenarios = {
     }
   },
 
+  /** Needs PostgreSQL: ARTENIC_BENCH_POSTGRES_URL (an admin URL; a throw-away database is used). */
+  async poller() {
+    const { execFileSync } = require('node:child_process');
+    const url = process.env.ARTENIC_BENCH_POSTGRES_URL;
+    if (!url) {
+      console.log('skipped: set ARTENIC_BENCH_POSTGRES_URL to a PostgreSQL admin URL');
+      return;
+    }
+    execFileSync(process.execPath, [join(__dirname, 'training-poller.js'), url, '10000'], {
+      stdio: 'inherit',
+    });
+  },
+
   async health() {
     const platform = await startPlatform();
     const bare = await startScript('bare-json-server.js');
