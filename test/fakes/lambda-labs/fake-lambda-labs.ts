@@ -112,8 +112,8 @@ export class FakeLambdaLabs {
       type: String(b.instance_type_name),
     };
     this.instances.set(i.id, i);
-    if (typeof b.user_data === 'string')
-      i.machine = new FakeMachine(b.user_data, {}, () => (i.status = 'terminated'));
+    // Shutting the OS down does not end a Lambda instance: it stays allocated (and billed) until terminated.
+    if (typeof b.user_data === 'string') i.machine = new FakeMachine(b.user_data);
     return { status: 200, body: { data: { instance_ids: [i.id] } } };
   }
 }
