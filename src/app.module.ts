@@ -15,6 +15,7 @@ import { TrainingModule } from './training/training.module';
 import { InferenceModule } from './inference/inference.module';
 import { EnsemblesModule } from './ensembles/ensembles.module';
 import { AbTestingModule } from './ab-testing/ab-testing.module';
+import { MonitoringModule } from './monitoring/monitoring.module';
 import { loggerOptions } from './bootstrap/logger-options';
 import { GracefulShutdown } from './bootstrap/graceful-shutdown';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -50,6 +51,7 @@ export class AppModule {
         InferenceModule,
         EnsemblesModule,
         AbTestingModule,
+        MonitoringModule,
         ...extra,
       ],
       providers: [GracefulShutdown],

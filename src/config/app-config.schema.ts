@@ -279,6 +279,22 @@ export const appConfigSchema = z.object({
     drift_threshold: envNumber(positive, 0.2),
     degradation_pct: envNumber(pct, 10),
     retention_days: envNumber(z.number().int().min(1), 90),
+    /** Rolling window evaluated on each check (traffic, latency, errors, drift samples). */
+    window_seconds: envNumber(positive, 3600),
+    /** Rows in the drift reference: the first sampled predictions after promotion. */
+    reference_size: envNumber(z.number().int().min(10), 500),
+    /** Newest records read per model and check (latency percentiles, drift samples): bounds the work. */
+    max_samples: envNumber(z.number().int().min(10), 5000),
+    /** Values needed on both sides before a feature is tested for drift. */
+    drift_min_samples: envNumber(z.number().int().min(5), 50),
+    /** Family-wise significance of the KS tests of one check (Bonferroni over the features). */
+    ks_alpha: envNumber(z.number().gt(0).lt(1), 0.01),
+    /** Equal-frequency reference bins for the PSI of numeric features. */
+    psi_bins: envNumber(z.number().int().min(2).max(100), 10),
+    /** Error rate at or above which a model is unhealthy (degraded from `degradation_pct`). */
+    unhealthy_error_rate: envNumber(z.number().gt(0).max(1), 0.5),
+    /** p99 latency (ms) above which a model is degraded; 0 disables the check. */
+    latency_p99_threshold_ms: envNumber(z.number().min(0), 0),
   }),
   canary: envSection({
     enabled: envBool(false),

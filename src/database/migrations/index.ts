@@ -6,6 +6,7 @@ import { Settings1764230800000 } from './1764230800000-settings';
 import { Webhooks1764230900000 } from './1764230900000-webhooks';
 import { Budgets1764230950000 } from './1764230950000-budgets';
 import { AbTesting1764231000000 } from './1764231000000-ab-testing';
+import { Monitoring1764231100000 } from './1764231100000-monitoring';
 
 /** Every migration, in order. Each domain appends its own. */
 export const ALL_MIGRATIONS = [
@@ -17,4 +18,5 @@ export const ALL_MIGRATIONS = [
   Webhooks1764230900000,
   Budgets1764230950000,
   AbTesting1764231000000,
+  Monitoring1764231100000,
 ];
