@@ -1,8 +1,9 @@
+import { ProviderRegistry } from '@app/providers/provider-registry';
 import { startApp, type TestApp } from '../../support/test-app';
 import { trainingClient } from '../../training-support';
 import { eventually } from '../../support/eventually';
 import { startCloud, type CloudName, type RunningCloud } from './http-clouds';
-import { startStorage, type Storage } from './provider-conformance';
+import { launchSpec, startStorage, type Storage } from './provider-conformance';
 
 /** Writes outputs and a metric; on a first spot attempt it waits (so that it can be preempted). */
 const TRAIN = [
@@ -72,6 +73,29 @@ export function describeCloudOverHttp(name: CloudName): void {
 
       expect(cancelled.status).toBe(200);
       expect(cancelled.body.status).toBe('cancelled');
+    }, 40_000);
+
+    it('a replica that crashed after launching relaunches the same attempt: the machine is adopted, not duplicated', async () => {
+      const res = await dispatch({}, { env: { WAIT_ON_FIRST: '1' } });
+      const id = res.body.job_id as string;
+      const running = await trainingClient(t).until(id, 'running', 20_000);
+      const adapter = t.app.get(ProviderRegistry).get(name);
+
+      const relaunched = await adapter.provision(
+        launchSpec({ job_id: id, attempt: 1, instance_type: cloud.instanceType }),
+      );
+      const machines = cloud.resources();
+      await t.http().post(`/api/v1/training/${id}/cancel`);
+      await eventually(
+        async () => {
+          await trainingClient(t).tick();
+          expect(cloud.resources()).toBe(0);
+        },
+        { timeoutMs: 15_000 },
+      );
+
+      expect(relaunched.provider_job_id).toBe(running.provider_job_id);
+      expect(machines).toBe(name === 'scaleway' ? 2 : 1); // Scaleway counts the server and its volume
     }, 40_000);
 
     it('the cloud API failing → the job fails with the reason, nothing left, the app keeps answering', async () => {
