@@ -2,10 +2,13 @@
  * @jest-environment ./test/fixtures/onnx-node-environment.js
  */
 import { startApp, type TestApp } from './support/test-app';
+import { eventually } from './support/eventually';
 import { onnxWriter } from './fixtures/onnx-models';
 import { PeriodicTasks } from '@app/common/periodic/periodic-tasks';
 import { EventStore } from '@app/events/event-store';
 import type { DomainEvent } from '@app/events/event-topics';
+import { ModelHealthEntity } from '@app/monitoring/model-health.entities';
+import { DataSource } from 'typeorm';
 
 /*
  * The drift values are recomputed here, independently of src/monitoring, from the very samples sent,
@@ -241,6 +244,31 @@ describe('model health and drift detection', () => {
     expect(result.alerts).toContain('input_drift:input[0]');
   });
 
+  it('replaces a frozen traffic reference when a reference.json is uploaded later (lifecycle topic)', async () => {
+    const service = unique('rebased');
+    const id = await deploy(service);
+    await predict(service, normals(41, REFERENCE_SIZE, 0), normals(42, REFERENCE_SIZE, 0));
+    await check();
+    const before = await health(id);
+    const reference = { inputs: normals(43, 100, 0).map((v) => ({ input: [v, v] })) };
+
+    await t
+      .http()
+      .put(`/api/v1/models/${id}/artifacts/reference.json`)
+      .set('content-type', 'application/octet-stream')
+      .send(Buffer.from(JSON.stringify(reference)))
+      .expect(200);
+    const after = await eventually(async () => {
+      await check();
+      const h = await health(id);
+      expect(h.reference_source).toBe('artifact');
+      return h;
+    });
+
+    expect(before.reference_source).toBe('traffic');
+    expect(after.latest.drift).toMatchObject({ state: 'evaluated', reference_size: 100 });
+  });
+
   it('reports traffic, errors and latency percentiles; a high error rate is unhealthy', async () => {
     const service = unique('failing');
     const id = await deploy(service);
@@ -285,6 +313,67 @@ describe('model health and drift detection', () => {
     expect((await healthEvents(id)).map((e) => e.type)).toEqual(['model.health_changed']);
   });
 
+  it('reads the thresholds live from the settings, and evaluates nothing while disabled', async () => {
+    const service = unique('tuned');
+    const id = await deploy(service);
+    await predict(service, normals(31, REFERENCE_SIZE, 0), normals(32, REFERENCE_SIZE, 0));
+    await check();
+    await predict(service, normals(33, 100, 0), normals(34, 100, 0));
+    const settings = (body: Record<string, unknown>) =>
+      t.http().put('/api/v1/settings/global/health').send(body).expect(200);
+
+    await settings({ drift_threshold: 0.0001 });
+    await check();
+    const strict = await health(id);
+    await settings({ drift_threshold: 0.2, enabled: false });
+    await check();
+    const disabled = await health(id);
+    const detailed = await t.http().get('/health/detailed');
+    await settings({ enabled: true });
+
+    expect(strict.alerts).toEqual([
+      'input_drift:input[0]',
+      'input_drift:input[1]',
+      'prediction_drift:probability',
+    ]);
+    expect(feature(strict.latest.drift.inputs, 'input[0]').alerts).toEqual(['psi']);
+    expect(disabled.history).toHaveLength(strict.history.length);
+    expect(detailed.body.components.model_health).toEqual({ status: 'disabled' });
+  });
+
+  it('prunes snapshots older than health.retention_days', async () => {
+    const service = unique('old');
+    const id = await deploy(service);
+    const rows = t.app.get(DataSource).getRepository(ModelHealthEntity);
+    const old = new Date(Date.now() - 91 * 86_400_000);
+    await rows.insert({
+      model_id: id,
+      metric_name: 'health_snapshot',
+      metric_value: 0,
+      alert_triggered: false,
+      sample_count: 1,
+      status: 'healthy',
+      alerts: [],
+      calls: 1,
+      request_rate: 0,
+      error_rate: 0,
+      created_at: old,
+    });
+    await t
+      .http()
+      .post(`/api/v1/services/${service}/predict`)
+      .send({ data: { input: [1, 2] } })
+      .expect(200);
+
+    await check();
+    const result = await health(id);
+
+    expect(result.history).toHaveLength(1);
+    expect(new Date((result.history[0] as { created_at: string }).created_at).getTime()).toBeGreaterThan(
+      old.getTime(),
+    );
+  });
+
   it('answers 404 for an unknown model and 400 for a bad limit', async () => {
     const missing = await t.http().get(`/api/v1/models/${unique('nothing')}_v1/health`);
     const badAlias = await t.http().get(`/api/v1/models/${unique('nothing')}@champion/health`);
@@ -294,5 +383,78 @@ describe('model health and drift detection', () => {
     expect(badAlias.status).toBe(404);
     expect(badLimit.status).toBe(400);
     expect(badLimit.body.error.details.errors[0].loc).toContain('limit');
+  });
+});
+
+describe('model health over a short window', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startApp({
+      env: {
+        ARTENIC_INFERENCE__SAMPLE_RATE: '1',
+        ARTENIC_HEALTH__WINDOW_SECONDS: '1',
+        ARTENIC_HEALTH__REFERENCE_SIZE: '20',
+        ARTENIC_HEALTH__CHECK_INTERVAL_SECONDS: '3600',
+      },
+    });
+  });
+  afterAll(() => t.close());
+
+  it('an alerting model without traffic in the window recovers, with one event each way', async () => {
+    const name = `quiet-${Date.now().toString(36)}`;
+    const id = `${name}_v1`;
+    await t
+      .http()
+      .post('/api/v1/models')
+      .send({ name, version: '1', model_type: 'classifier', framework: 'onnx', serving: { runtime: 'onnx' } })
+      .expect(201);
+    await t
+      .http()
+      .put(`/api/v1/models/${id}/artifacts/model.onnx`)
+      .set('content-type', 'application/octet-stream')
+      .send(onnxWriter.writeLogisticRegression({ weights: [1, 1], bias: 0 }))
+      .expect(200);
+    await t.http().post(`/api/v1/models/${id}/promote`).send({ version: '1' }).expect(204);
+    await t
+      .http()
+      .post(`/api/v1/services/${name}/predict`)
+      .send({ data: { input: [1] } })
+      .expect(400);
+    const tasks = t.app.get(PeriodicTasks);
+    await tasks.runNow('monitoring.health');
+    const status = async () =>
+      (await t.http().get(`/api/v1/models/${id}/health`).expect(200)).body as { status: string };
+    const failing = await status();
+
+    const recovered = await eventually(
+      async () => {
+        await tasks.runNow('monitoring.health');
+        const s = await status();
+        expect(s.status).toBe('healthy');
+        return s;
+      },
+      { timeoutMs: 5000, intervalMs: 250 },
+    );
+    await tasks.runNow('monitoring.health');
+
+    expect(failing.status).toBe('unhealthy');
+    expect(recovered.status).toBe('healthy');
+    const events = (await t.app.get(EventStore).readAfter(0, 10_000, ['health'])).filter(
+      (e) => e.subject === id,
+    );
+    expect(events.map((e) => [e.type, e.data.previous_status, e.data.status])).toEqual([
+      ['model.health_changed', 'healthy', 'unhealthy'],
+      ['model.health_changed', 'unhealthy', 'healthy'],
+    ]);
+    const history = (await t.http().get(`/api/v1/models/${id}/health`).expect(200)).body.history as Array<{
+      status: string;
+      sample_count: number;
+    }>;
+    // one row per evaluation while it failed, one for the recovery, none once idle and healthy
+    expect(history.filter((h) => h.status === 'healthy')).toEqual([
+      expect.objectContaining({ status: 'healthy', sample_count: 0 }),
+    ]);
+    expect(history[0]).toMatchObject({ status: 'healthy' });
   });
 });
