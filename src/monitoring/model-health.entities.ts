@@ -89,15 +89,7 @@ export interface ReferenceSamples {
   outputs: Array<Record<string, unknown>>;
 }
 
-/** Retraining on drift: the dispatch body sent to training when a drift alert is raised. */
-export interface MonitoringPolicy {
-  retrain_on_drift: boolean;
-  training: Record<string, unknown> | null;
-  /** Minimum time between two retraining jobs of the same model. */
-  cooldown_seconds: number;
-}
-
-/** The monitoring state of one model version: last status, drift reference, policy. */
+/** The monitoring state of one model version: last status and drift reference. */
 @Entity({ name: 'model_monitors' })
 export class ModelMonitorEntity {
   @PrimaryColumn({ type: 'varchar', length: 255 })
@@ -128,15 +120,6 @@ export class ModelMonitorEntity {
 
   @Column({ type: 'varchar', length: 36, nullable: true })
   reference_end_id!: string | null;
-
-  @JsonColumn({ nullable: true })
-  policy!: MonitoringPolicy | null;
-
-  @Column({ type: 'varchar', length: 36, nullable: true })
-  last_retrain_job_id!: string | null;
-
-  @TimestampColumn({ nullable: true })
-  last_retrain_at!: Date | null;
 
   /** Optimistic lock: replicas evaluating the same model cannot both record a transition. */
   @Column({ type: 'integer' })

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { ModelMonitorEntity, type MonitoringPolicy } from './model-health.entities';
+import { ModelMonitorEntity } from './model-health.entities';
 
 const RESET_REFERENCE = {
   reference: null,
@@ -32,7 +31,7 @@ export class ModelMonitors {
   summary(modelId: string): Promise<ModelMonitorEntity | null> {
     return this.repo.findOne({
       where: { model_id: modelId },
-      select: ['model_id', 'status', 'alerts', 'evaluated_at', 'promoted_at', 'reference_source', 'policy'],
+      select: ['model_id', 'status', 'alerts', 'evaluated_at', 'promoted_at', 'reference_source'],
     });
   }
 
@@ -53,33 +52,6 @@ export class ModelMonitors {
   async resetReference(modelId: string): Promise<void> {
     await this.ensure(modelId);
     await this.repo.update({ model_id: modelId }, { ...RESET_REFERENCE, updated_at: new Date() });
-  }
-
-  async setPolicy(modelId: string, policy: MonitoringPolicy | null): Promise<ModelMonitorEntity> {
-    await this.ensure(modelId);
-    await this.repo.update({ model_id: modelId }, {
-      policy,
-      updated_at: new Date(),
-    } as QueryDeepPartialEntity<ModelMonitorEntity>);
-    return this.repo.findOneByOrFail({ model_id: modelId });
-  }
-
-  /** Records a retraining dispatch; false if another replica dispatched within the cooldown. */
-  async claimRetrain(monitor: ModelMonitorEntity, notBefore: Date, at: Date): Promise<boolean> {
-    const q = this.repo
-      .createQueryBuilder()
-      .update()
-      .set({ last_retrain_at: at, updated_at: at })
-      .where('model_id = :id', { id: monitor.model_id });
-    if (monitor.last_retrain_at)
-      q.andWhere('last_retrain_at = :previous', { previous: monitor.last_retrain_at });
-    else q.andWhere('last_retrain_at IS NULL');
-    if (monitor.last_retrain_at && monitor.last_retrain_at.getTime() > notBefore.getTime()) return false;
-    return ((await q.execute()).affected ?? 0) > 0;
-  }
-
-  async retrainDispatched(modelId: string, jobId: string): Promise<void> {
-    await this.repo.update({ model_id: modelId }, { last_retrain_job_id: jobId });
   }
 
   /** Monitors currently not healthy, worst first (for /health/detailed). */

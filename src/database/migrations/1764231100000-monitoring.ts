@@ -1,7 +1,7 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { columnTypes } from '../migration-types';
 
-/** Model health snapshots, and the monitoring state of each model version (status, drift reference, policy). */
+/** Model health snapshots, and the monitoring state of each model version (status, drift reference). */
 export class Monitoring1764231100000 implements MigrationInterface {
   name = 'Monitoring1764231100000';
 
@@ -51,9 +51,6 @@ export class Monitoring1764231100000 implements MigrationInterface {
           t.json('reference', { isNullable: true }),
           t.timestamp('reference_end_at', { isNullable: true }),
           t.varchar('reference_end_id', 36, { isNullable: true }),
-          t.json('policy', { isNullable: true }),
-          t.varchar('last_retrain_job_id', 36, { isNullable: true }),
-          t.timestamp('last_retrain_at', { isNullable: true }),
           t.int('revision', { default: 0 }),
           t.timestamp('updated_at', { defaultNow: true }),
         ],
