@@ -10,6 +10,7 @@ import { HealthModule } from './health/health.module';
 import { SettingsModule } from './settings/settings.module';
 import { RegistryModule } from './registry/registry.module';
 import { ProvidersModule } from './providers/providers.module';
+import { CloudProvidersModule } from './providers/cloud-providers.module';
 import { RestCloudProvidersModule } from './providers/rest-cloud-providers.module';
 import { TrainingModule } from './training/training.module';
 import { InferenceModule } from './inference/inference.module';
@@ -44,6 +45,7 @@ export class AppModule {
         SettingsModule,
         RegistryModule,
         ProvidersModule,
+        CloudProvidersModule,
         RestCloudProvidersModule,
         TrainingModule,
         WebhooksModule,

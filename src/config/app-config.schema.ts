@@ -317,6 +317,13 @@ export const appConfigSchema = z.object({
     force_path_style: envBool(false),
     part_size_mb: envNumber(z.number().int().min(5).max(512), 8),
   }),
+  registry: envSection({
+    /**
+     * How long a rendered `GET /api/v1/models` page may be served from memory. Commits in this process and
+     * lifecycle events (from any replica) drop the pages at once; this bounds staleness otherwise. 0: off.
+     */
+    list_cache_ms: envNumber(z.number().int().min(0), 1000),
+  }),
   /** MLflow mirroring of the registry (enabled by ARTENIC_MLFLOW_TRACKING_URI). */
   mlflow: envSection({
     timeout_ms: envNumber(z.number().int().min(100), 5000),
@@ -353,6 +360,8 @@ export const appConfigSchema = z.object({
     iam_instance_profile: z.string().default(''),
     /** Alternative endpoint for EC2 and S3 (moto, LocalStack); S3 uses path-style addressing then. */
     endpoint_url: z.string().default(''),
+    /** S3's own endpoint when it differs from EC2's (VPC endpoint, S3-compatible store); default endpoint_url. */
+    s3_endpoint_url: z.string().default(''),
     /** On-demand USD/hour by instance type: the types offered; spot prices come from the spot price history. */
     on_demand_prices: envJson(z.record(z.string(), z.number().min(0))).default({}),
     ...cloudCalls,

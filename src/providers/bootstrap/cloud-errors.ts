@@ -1,4 +1,5 @@
 import { DomainError } from '@app/common/errors/domain-error';
+import { ProviderCapacityError } from '@app/providers/provider-errors';
 
 interface SdkErrorShape {
   name?: string;
@@ -67,4 +68,39 @@ export async function cloudCall<T>(provider: string, operation: string, call: ()
   } catch (error) {
     throw cloudFailure(provider, operation, error);
   }
+}
+
+/** The `Retry-After` seconds an SDK error carries, whichever SDK threw it. */
+export function retryAfterOf(error: unknown): number | undefined {
+  const e = (error ?? {}) as {
+    $response?: { headers?: Record<string, string> };
+    response?: { headers?: { get?: (n: string) => string | undefined | null } | Record<string, string> };
+    headers?: Record<string, string>;
+  };
+  const headers = e.response?.headers;
+  const raw =
+    e.$response?.headers?.['retry-after'] ??
+    (typeof headers?.get === 'function'
+      ? (headers.get('retry-after') ?? undefined)
+      : (headers as Record<string, string> | undefined)?.['retry-after']) ??
+    e.headers?.['retry-after'];
+  if (raw === undefined || raw === null) return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const date = Date.parse(String(raw));
+  return Number.isFinite(date) ? Math.max(0, Math.ceil((date - Date.now()) / 1000)) : undefined;
+}
+
+/**
+ * For `provision`: a throttled, unavailable or timed-out cloud leaves the job queued (the training poller
+ * retries after the Retry-After the cloud gave, or a short pause); anything else fails the job with the
+ * cloud's reason.
+ */
+export function launchFailure(provider: string, operation: string, error: unknown): Error {
+  if (error instanceof ProviderCapacityError) return error;
+  const failure = cloudFailure(provider, operation, error);
+  if (failure.details.retryable === true) {
+    return new ProviderCapacityError(failure.message, Math.max(1, Math.ceil(retryAfterOf(error) ?? 5)));
+  }
+  return failure;
 }

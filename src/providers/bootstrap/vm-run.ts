@@ -140,3 +140,43 @@ export async function collectOutputs(
   }
   return collected.sort((a, b) => a.path.localeCompare(b.path));
 }
+
+/** What an adapter learnt about its machine from the cloud's own API. */
+export interface MachineView {
+  phase: 'provisioning' | 'running' | 'stopping' | 'stopped' | 'gone';
+  /** The cloud's own interruption signal (EC2 state reason, GCE preemption, Azure eviction …). */
+  preempted: boolean;
+  detail: string;
+}
+
+/**
+ * Job state from the machine plus the status marker. The marker wins (the script writes it before powering
+ * off); an interruption signal means `preempted`; a machine that stopped or vanished without a marker failed.
+ */
+export async function resolveVmStatus(
+  store: ObjectStore,
+  layout: RunLayout,
+  machine: MachineView,
+): Promise<ProviderJobStatus> {
+  const marker = await readMarker(store, layout);
+  if (marker && marker.status !== 'running') return finishedStatus(store, layout, marker);
+  if (machine.preempted) {
+    return {
+      state: 'preempted',
+      message: `spot capacity reclaimed: ${machine.detail}`,
+      checkpoint_uri: layout.checkpoint_uri,
+    };
+  }
+  switch (machine.phase) {
+    case 'provisioning':
+      return { state: 'provisioning', message: machine.detail };
+    case 'running':
+    case 'stopping':
+      // A stopping machine may still be uploading its results: the marker decides on a later poll.
+      return { state: 'running', message: machine.detail };
+    case 'stopped':
+      return { state: 'failed', message: `machine stopped before the run finished: ${machine.detail}` };
+    case 'gone':
+      return { state: 'lost', message: `machine no longer exists: ${machine.detail}` };
+  }
+}

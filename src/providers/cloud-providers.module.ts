@@ -1,0 +1,36 @@
+import { Inject, Logger, Module, type OnModuleInit } from '@nestjs/common';
+import type { AppConfig } from '@app/config/app-config.schema';
+import { APP_CONFIG } from '@app/config/config.module';
+import { ProviderRegistry } from './provider-registry';
+import type { TrainingProvider } from './training-provider.port';
+import { createAwsClients } from './aws/aws-clients';
+import { AwsProvider } from './aws/aws.provider';
+
+/**
+ * AWS, GCP, Azure, Kubernetes and CoreWeave: each adapter is built from its validated `ARTENIC_<P>__*` section
+ * only when that section is enabled, and added to the provider registry. Nothing is constructed (and no SDK
+ * client opened) for a disabled cloud.
+ */
+@Module({})
+export class CloudProvidersModule implements OnModuleInit {
+  private readonly logger = new Logger('CloudProviders');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly registry: ProviderRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    for (const provider of this.build()) {
+      this.registry.register(provider);
+      this.logger.log(`training provider '${provider.name}' enabled`);
+    }
+  }
+
+  private build(): TrainingProvider[] {
+    const c = this.config;
+    const providers: TrainingProvider[] = [];
+    if (c.aws.enabled) providers.push(new AwsProvider(c.aws, createAwsClients(c.aws)));
+    return providers;
+  }
+}
