@@ -181,6 +181,45 @@ describe('model registry: versions, stages, ledger', () => {
     expect(badLimit.status).toBe(400);
   });
 
+  it('serves a repeated list from memory yet shows every write at once (same headers, JSON body)', async () => {
+    const name = uniqueName('cached');
+    await register({ name, version: '1', model_type: 'classifier', description: 'first' });
+    const url = `/api/v1/models?name=${name}&limit=1`;
+    const first = await t.http().get(url);
+    const repeated = await t.http().get(url);
+
+    await t.http().patch(`/api/v1/models/${name}_v1`).send({ description: 'edited' }).expect(200);
+    const afterEdit = await t.http().get(url);
+    await register({ name, version: '2', model_type: 'classifier' });
+    const afterRegister = await t.http().get(url);
+
+    expect(repeated.headers['content-type']).toMatch(/^application\/json/);
+    expect(repeated.body).toEqual(first.body);
+    expect(repeated.headers['x-total-count']).toBe('1');
+    expect(afterEdit.body[0].description).toBe('edited');
+    expect(afterRegister.headers['x-total-count']).toBe('2');
+    expect(afterRegister.headers.link).toContain('rel="next"');
+    expect(afterRegister.body[0].version).toBe('2');
+  });
+
+  it('matches free text as a case-insensitive substring of name or description, wildcards literal', async () => {
+    const name = uniqueName('FraudDetector');
+    await register({ name, version: '1', model_type: 'classifier', description: 'Scores 100% of_payments' });
+    await register({ name, version: '2', model_type: 'classifier', description: 'Scores 100 payments' });
+    const search = (q: string) =>
+      t
+        .http()
+        .get('/api/v1/models')
+        .query({ q, name })
+        .then((r) => r.body.map((m: { version: string }) => m.version).sort());
+
+    const results = await Promise.all(
+      ['frauddet', 'AUDDETECTOR', '100%', 'of_p', '*', 'ec', 'absent', 'payments'].map(search),
+    );
+
+    expect(results).toEqual([['1', '2'], ['1', '2'], ['1'], ['1'], [], ['1', '2'], [], ['1', '2']]);
+  });
+
   it('answers the point-in-time query before, between and after two promotions', async () => {
     const name = uniqueName('pit');
     await register({ name, version: '1', model_type: 'classifier' });

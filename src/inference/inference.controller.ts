@@ -1,6 +1,8 @@
 import { Body, Controller, Headers, HttpCode, Param, Post, Req } from '@nestjs/common';
 import {
   ApiBadGatewayResponse,
+  ApiBadRequestResponse,
+  ApiBody,
   ApiGatewayTimeoutResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -12,6 +14,12 @@ import {
 import { requestIdOf } from '../common/http/request-id';
 import { PredictBatchRequestDto, PredictRequestDto, PredictResponseDto } from './inference.dto';
 import { PredictionService, type PredictOutcome } from './prediction.service';
+import {
+  PredictBatchBodyPipe,
+  PredictBodyPipe,
+  type PredictBatchBody,
+  type PredictBody,
+} from './predict-body.pipe';
 
 export const SUBJECT_HEADER = 'x-artenic-subject';
 
@@ -41,7 +49,9 @@ export class InferenceController {
   @Post(':service/predict')
   @HttpCode(200)
   @ApiOperation({ summary: 'Predict with the model (or ensemble) serving the service' })
+  @ApiBody({ type: PredictRequestDto })
   @ApiOkResponse({ type: PredictResponseDto })
+  @ApiBadRequestResponse({ description: 'Invalid body, or an input of the wrong shape or type (named).' })
   @ApiNotFoundResponse({ description: 'No model serves the service, or the pinned model_id is unknown.' })
   @ApiBadGatewayResponse({ description: 'A remote model server failed.' })
   @ApiServiceUnavailableResponse({
@@ -50,7 +60,7 @@ export class InferenceController {
   @ApiGatewayTimeoutResponse({ description: 'A remote model server did not answer in time.' })
   async predict(
     @Param('service') service: string,
-    @Body() body: PredictRequestDto,
+    @Body(PredictBodyPipe) body: PredictBody,
     @Headers(SUBJECT_HEADER) subjectHeader: string | undefined,
     @Req() req: unknown,
   ): Promise<PredictResponseDto> {
@@ -67,12 +77,14 @@ export class InferenceController {
   @Post(':service/predict_batch')
   @HttpCode(200)
   @ApiOperation({ summary: 'Predict a batch in one model call (a list of predict results, in order)' })
+  @ApiBody({ type: PredictBatchRequestDto })
   @ApiOkResponse({ type: [PredictResponseDto] })
+  @ApiBadRequestResponse({ description: 'Invalid body, or an input of the wrong shape or type (named).' })
   @ApiNotFoundResponse({ description: 'No model serves the service.' })
   @ApiPayloadTooLargeResponse({ description: 'More rows than ARTENIC_INFERENCE__MAX_BATCH_SIZE.' })
   async predictBatch(
     @Param('service') service: string,
-    @Body() body: PredictBatchRequestDto,
+    @Body(PredictBatchBodyPipe) body: PredictBatchBody,
     @Headers(SUBJECT_HEADER) subjectHeader: string | undefined,
     @Req() req: unknown,
   ): Promise<PredictResponseDto[]> {

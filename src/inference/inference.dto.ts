@@ -12,6 +12,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 
+/** The documented shape of the predict body; validated by PredictBodyPipe (see predict-body.pipe.ts). */
 export class PredictRequestDto {
   @ApiProperty({
     type: 'object',
@@ -20,44 +21,32 @@ export class PredictRequestDto {
       'Inputs keyed by the model input name (nested arrays of its per-row shape), or by feature name.',
     example: { input: [0.5, 1.0, -0.2, 0.3] },
   })
-  @IsObject()
   data!: Record<string, unknown>;
 
   @ApiPropertyOptional({
     type: String,
     nullable: true,
+    maxLength: 255,
     description: 'Pin a version (`name_vN` or `name@alias`); wins over A/B routing.',
   })
-  @IsOptional()
-  @IsString()
-  @MaxLength(255)
   model_id?: string | null;
 
   @ApiPropertyOptional({
+    maxLength: 255,
     description: 'Stable end-user id for routing (else X-Artenic-Subject, else request id).',
   })
-  @IsOptional()
-  @IsString()
-  @MaxLength(255)
   subject?: string;
 }
 
+/** The documented shape of the predict_batch body; validated by PredictBatchBodyPipe. */
 export class PredictBatchRequestDto {
   @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } })
-  @IsArray()
-  @IsObject({ each: true })
   batch!: Array<Record<string, unknown>>;
 
-  @ApiPropertyOptional({ type: String, nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(255)
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 255 })
   model_id?: string | null;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(255)
+  @ApiPropertyOptional({ maxLength: 255 })
   subject?: string;
 }
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '../config/config.module';
@@ -10,6 +9,7 @@ import type { Row } from './runtime/tensors';
 import { PredictionTargetResolver, type PredictionTarget } from './prediction-target.resolver';
 import { EnsembleRunners, type EnsembleMemberOutcome } from './routing/ensemble-runner.port';
 import { PredictionRecorder, type PredictionRecord } from './recording/prediction-recorder';
+import { predictionId } from './recording/prediction-id';
 import type { RouteRequest } from './routing/prediction-routing.port';
 
 export interface PredictCall {
@@ -80,7 +80,7 @@ export class PredictionService {
 
   private async execute(call: PredictCall, target: PredictionTarget): Promise<PredictOutcome> {
     const timestamp = new Date().toISOString();
-    const prediction_id = randomUUID();
+    const prediction_id = predictionId();
     const routed = { variant: target.variant, ab_test_id: target.ab_test_id };
     if (call.rows.length === 0) {
       const id = target.kind === 'model' ? target.version.id : target.ensemble_id;
@@ -150,7 +150,7 @@ export class PredictionService {
     const code = error instanceof DomainError ? error.code : 'INTERNAL_ERROR';
     const message = error instanceof Error ? error.message.slice(0, 1000) : String(error);
     this.recorder.record(
-      this.baseRecord(call, randomUUID(), latency, {
+      this.baseRecord(call, predictionId(), latency, {
         model_id: target.kind === 'model' ? target.version.id : null,
         ensemble_id: target.kind === 'ensemble' ? target.ensemble_id : null,
         ensemble_version: target.kind === 'ensemble' ? (target.ensemble_version ?? null) : null,

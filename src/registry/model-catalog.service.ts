@@ -14,6 +14,7 @@ import { ModelVersionEntity, type MlflowSyncState } from './model-version.entity
 import { NAME_PATTERN, VERSION_PATTERN, modelIdOf, nextIntegerVersion, parseModelRef } from './model-ref';
 import { PromotionLedger } from './promotion-ledger.service';
 import { LIFECYCLE_EVENTS, lifecycleEvent } from './registry.events';
+import { searchTextOf } from './search-dialect';
 
 export interface MetadataPatch {
   description?: string;
@@ -72,7 +73,10 @@ export class ModelCatalog {
           created_at: now,
           updated_at: null,
         });
-        await manager.insert(ModelVersionEntity, { ...model } as QueryDeepPartialEntity<ModelVersionEntity>);
+        await manager.insert(ModelVersionEntity, {
+          ...model,
+          search_text: searchTextOf(model.name, model.description),
+        } as QueryDeepPartialEntity<ModelVersionEntity>);
         await this.writeTags(manager, id, model.tags);
         await this.ledger.append(manager, {
           model_id: id,
@@ -169,7 +173,12 @@ export class ModelCatalog {
       await manager.update(
         ModelVersionEntity,
         { id: model.id },
-        { description: model.description, tags: model.tags, updated_at: model.updated_at },
+        {
+          description: model.description,
+          search_text: searchTextOf(model.name, model.description),
+          tags: model.tags,
+          updated_at: model.updated_at,
+        },
       );
       await this.outbox.append(
         manager,

@@ -5,6 +5,7 @@ import { invalid } from '../common/errors/domain-error';
 import { SqlDialect } from '../database/sql-dialect';
 import { modelFromRow } from './model-row';
 import type { ModelVersionEntity } from './model-version.entity';
+import { textMatch } from './search-dialect';
 
 export interface ListFilters {
   name?: string;
@@ -33,9 +34,36 @@ const SORTS: Record<string, string> = {
 
 export const LIST_SORTS = Object.keys(SORTS);
 
+/** Every column the response needs (not `search_text`, which is only matched against). */
+const LIST_COLUMNS = [
+  'id',
+  'name',
+  'version',
+  'service',
+  'model_type',
+  'framework',
+  'description',
+  'tags',
+  'input_features',
+  'output_schema',
+  'stage',
+  'serving',
+  'metrics',
+  'training_job_id',
+  'mlflow_run_id',
+  'mlflow_model_uri',
+  'mlflow_sync',
+  'mlflow_sync_error',
+  'mlflow_synced_event_id',
+  'created_at',
+  'updated_at',
+]
+  .map((c) => `m.${c}`)
+  .join(', ');
+
 /**
- * The list endpoint's query: plain SQL over indexed columns (one page query, one count), rows mapped
- * without entity hydration since this is the registry's hot read path.
+ * The list endpoint's query: plain SQL over indexed columns (migration 1764231200000-registry-search), rows
+ * mapped without entity hydration since this is the registry's hot read path.
  */
 @Injectable()
 export class ModelListing {
@@ -44,23 +72,30 @@ export class ModelListing {
     private readonly dialect: SqlDialect,
   ) {}
 
+  /**
+   * One page and the total. The page is read with one row more than asked: when that row is missing the
+   * total is known without counting (last pages, small results); otherwise a COUNT over the same indexed
+   * filters gives the exact `X-Total-Count`.
+   */
   async list(filters: ListFilters): Promise<{ items: ModelVersionEntity[]; total: number }> {
     const order = SORTS[filters.sort ?? '-created_at'];
     if (!order) throw invalid('INVALID_SORT', `sort must be one of ${LIST_SORTS.join(', ')}.`);
     const { where, params } = this.where(filters);
     const p = (n: number) => this.dialect.param(n);
     const n = params.length;
-    const [rows, counted] = await Promise.all([
-      this.dataSource.query<Array<Record<string, unknown>>>(
-        `SELECT * FROM artenic_models m ${where} ORDER BY ${order} LIMIT ${p(n + 1)} OFFSET ${p(n + 2)}`,
-        [...params, filters.limit, filters.offset],
-      ),
-      this.dataSource.query<Array<{ total: unknown }>>(
-        `SELECT COUNT(*) AS total FROM artenic_models m ${where}`,
-        params,
-      ),
-    ]);
-    return { items: rows.map(modelFromRow), total: Number(counted[0]?.total ?? 0) };
+    const rows = await this.dataSource.query<Array<Record<string, unknown>>>(
+      `SELECT ${LIST_COLUMNS} FROM artenic_models m ${where} ORDER BY ${order} LIMIT ${p(n + 1)} OFFSET ${p(n + 2)}`,
+      [...params, filters.limit + 1, filters.offset],
+    );
+    const items = rows.slice(0, filters.limit).map(modelFromRow);
+    if (rows.length <= filters.limit && (rows.length > 0 || filters.offset === 0)) {
+      return { items, total: filters.offset + rows.length };
+    }
+    const counted = await this.dataSource.query<Array<{ total: unknown }>>(
+      `SELECT COUNT(*) AS total FROM artenic_models m ${where}`,
+      params,
+    );
+    return { items, total: Number(counted[0]?.total ?? 0) };
   }
 
   private where(filters: ListFilters): { where: string; params: unknown[] } {
@@ -87,12 +122,8 @@ export class ModelListing {
       );
     }
     if (filters.q) {
-      const like = `%${filters.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      add(
-        (p) => `(LOWER(m.name) LIKE ${p()} ESCAPE '\\' OR LOWER(m.description) LIKE ${p(1)} ESCAPE '\\')`,
-        like,
-        like,
-      );
+      const match = textMatch(this.dialect.dialect, filters.q);
+      add((p) => match.sql(p()), match.value);
     }
     return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
   }

@@ -65,6 +65,10 @@ export class ModelVersionEntity {
   @BigIntColumn({ default: 0 })
   mlflow_synced_event_id!: number;
 
+  /** Lower-cased name and description, what free-text search (`q`) matches; see search-dialect.ts. */
+  @Column({ type: 'text', default: '', select: false })
+  search_text?: string;
+
   @TimestampColumn()
   created_at!: Date;
 

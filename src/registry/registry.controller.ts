@@ -1,4 +1,16 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseInterceptors,
+} from '@nestjs/common';
 import {
   ApiConflictResponse,
   ApiCreatedResponse,
@@ -12,6 +24,7 @@ import { Actor } from '../common/auth/actor.decorator';
 import { ModelCatalog } from './model-catalog.service';
 import { ModelLifecycle } from './model-lifecycle.service';
 import { ModelListing } from './model-listing.query';
+import { ModelListCache, ModelListCacheInterceptor, listCacheKey } from './model-list-cache';
 import { toModelResponse, type ModelResponse } from './model-version.mapper';
 import { PromotionLedger } from './promotion-ledger.service';
 import { toPromotionResponse } from './promotion.mapper';
@@ -40,6 +53,7 @@ export class RegistryController {
     private readonly listing: ModelListing,
     private readonly lifecycle: ModelLifecycle,
     private readonly ledger: PromotionLedger,
+    private readonly listCache: ModelListCache,
   ) {}
 
   @Post()
@@ -53,23 +67,35 @@ export class RegistryController {
   }
 
   @Get()
+  @UseInterceptors(ModelListCacheInterceptor)
   @ApiOperation({
     summary: 'List model versions',
     description:
-      'A plain JSON array; paging through `limit`/`offset`, with `X-Total-Count` and `Link` headers.',
+      'A plain JSON array; paging through `limit`/`offset`, with `X-Total-Count` (exact) and `Link` headers.',
   })
   @ApiOkResponse({ type: [ModelResponseDto] })
   async list(
     @Query() query: ListModelsQuery,
-    @Req() request: { url: string },
+    @Req() request: unknown,
     @Res({ passthrough: true }) response: HeaderSink,
-  ): Promise<ModelResponse[]> {
+  ): Promise<Buffer> {
+    const key = listCacheKey(request);
+    const stamp = this.listCache.stamp;
     const { items, total } = await this.listing.list(query);
     const aliases = await this.catalog.aliasesOf(items.map((m) => m.id));
-    response.header('X-Total-Count', String(total));
-    const link = pageLinks(request.url, query.offset, query.limit, total);
-    if (link) response.header('Link', link);
-    return items.map((m) => toModelResponse(m, aliases.get(m.id) ?? []));
+    const link = pageLinks(key, query.offset, query.limit, total);
+    const page = {
+      // Rendered once here, so that a cached page is sent as is.
+      body: Buffer.from(JSON.stringify(items.map((m) => toModelResponse(m, aliases.get(m.id) ?? [])))),
+      headers: {
+        'Content-Type': 'application/json; charset=utf-8',
+        'X-Total-Count': String(total),
+        ...(link ? { Link: link } : {}),
+      },
+    };
+    this.listCache.store(key, stamp, page);
+    for (const [name, value] of Object.entries(page.headers)) response.header(name, value);
+    return page.body;
   }
 
   @Get(':model_id')

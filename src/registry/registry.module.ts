@@ -11,6 +11,7 @@ import { ModelAliases } from './model-aliases.service';
 import { ModelArtifactEntity } from './model-artifact.entity';
 import { ModelCatalog } from './model-catalog.service';
 import { ModelLifecycle } from './model-lifecycle.service';
+import { ModelListCache, ModelListCacheInterceptor } from './model-list-cache';
 import { ModelListing } from './model-listing.query';
 import { ModelReferences } from './model-references.service';
 import { MODEL_REGISTRY } from './model-registry.port';
@@ -39,6 +40,8 @@ import { RegistryController } from './registry.controller';
   providers: [
     ModelCatalog,
     ModelListing,
+    ModelListCache,
+    ModelListCacheInterceptor,
     ModelLifecycle,
     ModelAliases,
     PromotionLedger,

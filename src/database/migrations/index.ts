@@ -7,6 +7,7 @@ import { Webhooks1764230900000 } from './1764230900000-webhooks';
 import { Budgets1764230950000 } from './1764230950000-budgets';
 import { AbTesting1764231000000 } from './1764231000000-ab-testing';
 import { Monitoring1764231100000 } from './1764231100000-monitoring';
+import { RegistrySearch1764231200000 } from './1764231200000-registry-search';
 
 /** Every migration, in order. Each domain appends its own. */
 export const ALL_MIGRATIONS = [
@@ -19,4 +20,5 @@ export const ALL_MIGRATIONS = [
   Budgets1764230950000,
   AbTesting1764231000000,
   Monitoring1764231100000,
+  RegistrySearch1764231200000,
 ];

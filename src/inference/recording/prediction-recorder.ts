@@ -36,6 +36,7 @@ export class PredictionRecorder implements OnModuleInit, BeforeApplicationShutdo
   private flushing: Promise<void> | undefined;
   private readonly dropped: Counter;
   private written = 0;
+  private readonly statements = new Map<number, InsertStatement>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -107,15 +108,23 @@ export class PredictionRecorder implements OnModuleInit, BeforeApplicationShutdo
    * for every value (quadratic in the row count), which made large flushes cost more than the predictions.
    */
   private async insertRows(manager: EntityManager, chunk: PredictionRecord[]): Promise<void> {
-    const { columns, sql } = insertStatement(manager, this.dialect, chunk.length);
-    const driver = manager.connection.driver;
-    const params = chunk.flatMap((row) =>
-      columns.map(
-        (c): unknown =>
-          driver.preparePersistentValue(row[c.propertyName as keyof PredictionRecord], c) as unknown,
-      ),
-    );
-    await manager.query(sql, params);
+    const statement = this.statementFor(manager, chunk.length);
+    const params: unknown[] = [];
+    for (const row of chunk) {
+      for (const column of statement.columns) params.push(column.value(row));
+    }
+    await manager.query(statement.sql, params);
+  }
+
+  /** The statement for `rows` rows, built once per row count (flushes are mostly full chunks). */
+  private statementFor(manager: EntityManager, rows: number): InsertStatement {
+    let statement = this.statements.get(rows);
+    if (!statement) {
+      statement = insertStatement(manager, this.dialect, rows);
+      if (this.statements.size >= 16) this.statements.clear();
+      this.statements.set(rows, statement);
+    }
+    return statement;
   }
 
   private write(chunk: PredictionRecord[]): Promise<void> {
@@ -131,16 +140,36 @@ export class PredictionRecorder implements OnModuleInit, BeforeApplicationShutdo
   }
 }
 
-/** Columns in insert order, with TypeORM's metadata so values are converted the way each driver expects. */
-function insertStatement(manager: EntityManager, dialect: SqlDialect, rows: number) {
+interface InsertStatement {
+  sql: string;
+  columns: Array<{ value: (row: PredictionRecord) => unknown }>;
+}
+
+/** TypeORM column types whose values both drivers bind unchanged (the rest go through the driver). */
+const BOUND_AS_IS = new Set<unknown>(['varchar', 'text', 'integer', 'double precision', String, Number]);
+
+/**
+ * Columns in insert order, each with its value conversion: the driver's (so dates and JSON are written
+ * the way each database expects) except for plain strings and numbers, which it would return unchanged.
+ */
+function insertStatement(manager: EntityManager, dialect: SqlDialect, rows: number): InsertStatement {
   const meta = manager.connection.getMetadata(PredictionRecordEntity);
-  const columns = meta.columns;
-  const width = columns.length;
+  const driver = manager.connection.driver;
+  const width = meta.columns.length;
   const tuples = Array.from(
     { length: rows },
-    (_, r) => `(${columns.map((_c, i) => dialect.param(r * width + i + 1)).join(', ')})`,
+    (_, r) => `(${meta.columns.map((_c, i) => dialect.param(r * width + i + 1)).join(', ')})`,
   );
-  const names = columns.map((c) => `"${c.databaseName}"`).join(', ');
+  const names = meta.columns.map((c) => `"${c.databaseName}"`).join(', ');
+  const columns = meta.columns.map((c) => {
+    const key = c.propertyName as keyof PredictionRecord;
+    const asIs = !c.transformer && BOUND_AS_IS.has(c.type);
+    return {
+      value: asIs
+        ? (row: PredictionRecord) => row[key]
+        : (row: PredictionRecord) => driver.preparePersistentValue(row[key], c) as unknown,
+    };
+  });
   return { columns, sql: `INSERT INTO "${meta.tableName}" (${names}) VALUES ${tuples.join(', ')}` };
 }
 

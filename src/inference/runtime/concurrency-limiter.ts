@@ -13,24 +13,41 @@ export class ConcurrencyLimiter {
     private readonly maxQueue: number,
   ) {}
 
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    await this.acquire();
-    try {
-      return await work();
-    } finally {
-      this.releaseSlot();
+  run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active < this.limit) {
+      this.active += 1;
+      return this.runHolding(work);
     }
+    return this.acquire().then(() => this.runHolding(work));
   }
 
   stats(): { active: number; queued: number; limit: number } {
     return { active: this.active, queued: this.waiting.length, limit: this.limit };
   }
 
-  private acquire(): Promise<void> {
-    if (this.active < this.limit) {
-      this.active += 1;
-      return Promise.resolve();
+  /** Runs `work` in a slot already taken, and gives the slot back however it ends. */
+  private runHolding<T>(work: () => Promise<T>): Promise<T> {
+    let running: Promise<T>;
+    try {
+      running = work();
+    } catch (error) {
+      this.releaseSlot();
+      return Promise.reject(error);
     }
+    return running.then(
+      (value) => {
+        this.releaseSlot();
+        return value;
+      },
+      (error: unknown) => {
+        this.releaseSlot();
+        throw error;
+      },
+    );
+  }
+
+  /** Waits for a slot (handed over by releaseSlot, so `active` already counts it) or refuses at once. */
+  private acquire(): Promise<void> {
     if (this.waiting.length >= this.maxQueue) {
       return Promise.reject(
         new DomainError(

@@ -28,7 +28,8 @@ export class ModelExecutor {
   async predict(version: ModelVersionView, rows: Row[], deadlineMs?: number): Promise<RuntimeAnswer> {
     const runtime = this.runtimeOf(version);
     const timeoutMs = deadlineMs ?? version.serving?.timeout_ms ?? this.config.inference.http_timeout_ms;
-    const prepared = await this.mapNamedFeatures(version, runtime, rows);
+    const names = featureNames(version.input_features);
+    const prepared = names.length === 0 ? rows : await this.mapNamedFeatures(version, runtime, names, rows);
     const work = this.limiter.run(() => runtime.predict(version, prepared, { timeoutMs }));
     // In-process runs cannot be interrupted; a caller with a deadline (an ensemble) stops waiting for them.
     return deadlineMs === undefined ? work : withDeadline(work, deadlineMs, version.id);
@@ -59,10 +60,9 @@ export class ModelExecutor {
   private async mapNamedFeatures(
     version: ModelVersionView,
     runtime: ModelRuntime,
+    names: string[],
     rows: Row[],
   ): Promise<Row[]> {
-    const names = featureNames(version.input_features);
-    if (names.length === 0) return rows;
     const signature = await runtime.signature(version);
     const input = signature?.inputs.length === 1 ? signature.inputs[0]! : undefined;
     if (!input || input.shape.length !== 2 || (input.shape[1] !== -1 && input.shape[1] !== names.length))
@@ -73,7 +73,10 @@ export class ModelExecutor {
   }
 }
 
+const NO_NAMES: string[] = [];
+
 function featureNames(features: unknown[]): string[] {
+  if (features.length === 0) return NO_NAMES;
   const names = features.map((f) =>
     typeof f === 'string' ? f : f && typeof f === 'object' ? (f as { name?: unknown }).name : undefined,
   );

@@ -9,11 +9,17 @@ import {
   type ModelRegistry,
   type ModelVersionView,
 } from '../../registry/model-registry.port';
+import type { ModelSignature } from './model-runtime.port';
+import { batchable, signatureOf } from './onnx-tensors';
 
 export interface CachedSession {
   modelId: string;
   checksum: string;
   session: InferenceSession;
+  /** The declared inputs and outputs, read once at load. */
+  signature: ModelSignature;
+  /** Whether a whole batch runs in one call (every input has a variable first dimension). */
+  batchable: boolean;
   /** Estimated resident size: the artifact's bytes twice (weights plus ORT's copies). */
   bytes: number;
   /** Runs in flight; an evicted session is released when the last one ends. */
@@ -45,30 +51,55 @@ export class OnnxSessionCache implements OnApplicationShutdown {
   }
 
   /** Runs `work` with the version's session, which is not released while the work runs. */
-  async use<T>(version: ModelVersionView, work: (session: InferenceSession) => Promise<T>): Promise<T> {
-    const entry = await this.get(version);
-    entry.inUse += 1;
-    try {
-      return await work(entry.session);
-    } finally {
-      entry.inUse -= 1;
-      if (entry.retired && entry.inUse === 0) this.release(entry);
-    }
+  use<T>(version: ModelVersionView, work: (entry: CachedSession) => Promise<T>): Promise<T> {
+    const hit = this.hit(version.id);
+    return hit ? this.runWith(hit, work) : this.get(version).then((entry) => this.runWith(entry, work));
   }
 
-  async get(version: ModelVersionView): Promise<CachedSession> {
-    const cached = this.sessions.get(version.id);
-    if (cached) {
-      this.sessions.delete(version.id);
-      this.sessions.set(version.id, cached);
-      return cached;
-    }
+  get(version: ModelVersionView): Promise<CachedSession> {
+    const cached = this.hit(version.id);
+    if (cached) return Promise.resolve(cached);
     let pending = this.loading.get(version.id);
     if (!pending) {
       pending = this.load(version).finally(() => this.loading.delete(version.id));
       this.loading.set(version.id, pending);
     }
     return pending;
+  }
+
+  /** The cached session, marked most recently used. */
+  private hit(id: string): CachedSession | undefined {
+    const cached = this.sessions.get(id);
+    if (cached) {
+      this.sessions.delete(id);
+      this.sessions.set(id, cached);
+    }
+    return cached;
+  }
+
+  private runWith<T>(entry: CachedSession, work: (entry: CachedSession) => Promise<T>): Promise<T> {
+    entry.inUse += 1;
+    const done = () => {
+      entry.inUse -= 1;
+      if (entry.retired && entry.inUse === 0) this.release(entry);
+    };
+    let running: Promise<T>;
+    try {
+      running = work(entry);
+    } catch (error) {
+      done();
+      return Promise.reject(error);
+    }
+    return running.then(
+      (value) => {
+        done();
+        return value;
+      },
+      (error: unknown) => {
+        done();
+        throw error;
+      },
+    );
   }
 
   /** Loads (or reloads, when the artifact changed) the version's session. */
@@ -137,10 +168,19 @@ export class OnnxSessionCache implements OnApplicationShutdown {
         },
       );
     }
+    let signature: ModelSignature;
+    try {
+      signature = signatureOf(session);
+    } catch (error) {
+      void session.release().catch(() => undefined);
+      throw error;
+    }
     const entry: CachedSession = {
       modelId: version.id,
       checksum: checksumOf(bytes),
       session,
+      signature,
+      batchable: batchable(signature),
       bytes: bytes.length * 2,
       inUse: 0,
       retired: false,

@@ -44,12 +44,19 @@ const TYPE_WORDS: Record<OipDatatype, string> = {
   UINT8: 'non-negative integers',
 };
 
+const sameShape = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
+
 /** The shape of a nested JSON array (`[]` for a scalar); throws when it is ragged. */
 function shapeOf(spec: TensorSpec, value: unknown): number[] {
   if (!Array.isArray(value)) return [];
-  const inner = value.map((v) => shapeOf(spec, v));
-  const first = inner[0] ?? [];
-  if (inner.some((s) => s.join(',') !== first.join(','))) throw invalidInput(spec.name, 'is a ragged array');
+  if (value.length === 0) return [0];
+  const first = shapeOf(spec, value[0]);
+  for (let i = 1; i < value.length; i += 1) {
+    const v: unknown = value[i];
+    const ragged = first.length === 0 ? Array.isArray(v) : !sameShape(shapeOf(spec, v), first);
+    if (ragged) throw invalidInput(spec.name, 'is a ragged array');
+  }
   return [value.length, ...first];
 }
 
@@ -58,9 +65,18 @@ function flatten(value: unknown, out: unknown[]): void {
   else out.push(value);
 }
 
-/** Checks one row's value against the per-row part of the declared shape and returns its flat elements. */
-function rowElements(spec: TensorSpec, value: unknown, rowIndex: number, fixed: number[]): Scalar[] {
-  const expected = fixed.length === 0 ? [] : fixed;
+/**
+ * Checks one row's value against the per-row part of the declared shape, appends its elements to `out`
+ * (checking their type) and returns the row's shape.
+ */
+function appendRow(
+  spec: TensorSpec,
+  value: unknown,
+  rowIndex: number,
+  fixed: number[],
+  out: Scalar[],
+): number[] {
+  const expected = fixed;
   let got = shapeOf(spec, value);
   if (got.length === 0 && elementCount(expected.map((d) => (d < 0 ? 1 : d))) === 1)
     got = expected.map(() => 1);
@@ -77,20 +93,21 @@ function rowElements(spec: TensorSpec, value: unknown, rowIndex: number, fixed: 
       },
     );
   }
-  const flat: unknown[] = [];
-  flatten(value, flat);
-  const bad = flat.findIndex((v) => !acceptsValue(spec.datatype, v));
-  if (bad >= 0) {
-    throw invalidInput(
-      spec.name,
-      `row ${rowIndex} must hold ${TYPE_WORDS[spec.datatype]} (${spec.datatype})`,
-      {
-        row: rowIndex,
-        expected_type: spec.datatype,
-      },
-    );
+  const start = out.length;
+  flatten(value, out);
+  for (let i = start; i < out.length; i += 1) {
+    if (!acceptsValue(spec.datatype, out[i])) {
+      throw invalidInput(
+        spec.name,
+        `row ${rowIndex} must hold ${TYPE_WORDS[spec.datatype]} (${spec.datatype})`,
+        {
+          row: rowIndex,
+          expected_type: spec.datatype,
+        },
+      );
+    }
   }
-  return flat as Scalar[];
+  return got;
 }
 
 const describe = (shape: readonly number[]) => shape.map((d) => (d < 0 ? '*' : String(d))).join(', ');
@@ -110,14 +127,13 @@ export function rowsToTensors(inputs: readonly TensorSpec[], rows: readonly Row[
           expected_type: spec.datatype,
         });
       }
-      const elements = rowElements(spec, row[spec.name], i, perRow);
+      const got = appendRow(spec, row[spec.name], i, perRow, data);
       // Variable inner dimensions must agree across the rows of one batch.
-      const shape = perRow.map((d, k) => (d >= 0 ? d : (shapeOf(spec, row[spec.name])[k] ?? 1)));
-      if (rowShape && rowShape.join(',') !== shape.join(',')) {
+      const shape = perRow.map((d, k) => (d >= 0 ? d : (got[k] ?? 1)));
+      if (rowShape && !sameShape(rowShape, shape)) {
         throw invalidInput(spec.name, `row ${i} does not have the shape of row 0`, { row: i });
       }
       rowShape = shape;
-      data.push(...elements);
     });
     return { name: spec.name, datatype: spec.datatype, shape: [rows.length, ...(rowShape ?? [])], data };
   });

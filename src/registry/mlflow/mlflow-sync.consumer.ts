@@ -7,6 +7,7 @@ import { DurableConsumers } from '../../events/durable-consumers';
 import type { DomainEvent } from '../../events/event-topics';
 import { HealthIndicators, type ComponentHealth } from '../../health/health-indicators';
 import type { ModelStage } from '../model-registry.port';
+import { ModelListCache } from '../model-list-cache';
 import { ModelVersionEntity } from '../model-version.entity';
 import { LIFECYCLE_EVENTS } from '../registry.events';
 import { MlflowClient, MlflowError, type MlflowStage } from './mlflow.client';
@@ -42,6 +43,7 @@ export class MlflowSync implements OnModuleInit {
     private readonly client: MlflowClient,
     private readonly consumers: DurableConsumers,
     private readonly health: HealthIndicators,
+    private readonly listCache: ModelListCache,
   ) {}
 
   onModuleInit(): void {
@@ -135,6 +137,7 @@ export class MlflowSync implements OnModuleInit {
     });
     model.mlflow_model_uri = `models:/${model.name}/${version}`;
     await this.models.update({ id: model.id }, { mlflow_model_uri: model.mlflow_model_uri });
+    this.listCache.invalidate();
     return version;
   }
 
@@ -148,6 +151,7 @@ export class MlflowSync implements OnModuleInit {
       { id },
       { mlflow_synced_event_id: eventId, mlflow_sync: state, mlflow_sync_error: error },
     );
+    this.listCache.invalidate();
   }
 
   private async failed(id: string, error: Error): Promise<void> {
@@ -156,5 +160,6 @@ export class MlflowSync implements OnModuleInit {
     this.nextAttemptAt = Date.now() + base / 2 + Math.random() * (base / 2);
     this.lastError = error.message;
     await this.models.update({ id }, { mlflow_sync: 'failed', mlflow_sync_error: error.message });
+    this.listCache.invalidate();
   }
 }
