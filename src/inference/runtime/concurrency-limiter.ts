@@ -32,7 +32,7 @@ export class ConcurrencyLimiter {
       running = work();
     } catch (error) {
       this.releaseSlot();
-      return Promise.reject(error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     return running.then(
       (value) => {

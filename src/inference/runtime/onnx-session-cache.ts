@@ -88,7 +88,7 @@ export class OnnxSessionCache implements OnApplicationShutdown {
       running = work(entry);
     } catch (error) {
       done();
-      return Promise.reject(error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     return running.then(
       (value) => {
