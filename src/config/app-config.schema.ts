@@ -88,6 +88,8 @@ const kubernetesSection = (defaults: {
     /** Explicit API server URL and bearer token (instead of a kubeconfig). */
     api_server: z.string().default(''),
     token: z.string().default(''),
+    /** Only with `api_server`: accept its certificate unchecked (a cluster with a private CA and no kubeconfig). */
+    insecure_skip_tls_verify: envBool(false),
     namespace: z.string().default(defaults.namespace),
     training_image: z.string().default(defaults.training_image),
     storage_class: z.string().default(defaults.storage_class),
@@ -101,6 +103,16 @@ const kubernetesSection = (defaults: {
     gpu_label: z.string().default(defaults.gpu_label),
     /** Secret whose keys become the training pod's environment (object-storage credentials). */
     credentials_secret: z.string().default(''),
+    /** Container requests = limits; empty leaves them unset. */
+    cpu_request: z.string().default('2'),
+    memory_request: z.string().default('8Gi'),
+    /** Finished Jobs are garbage-collected by the cluster after this long (the platform deletes them first). */
+    ttl_seconds_after_finished: envNumber(nonNegativeInt, 3600),
+    /** Where spot (preemptible) pods go; spot is offered only when one of these is set. */
+    spot_node_selector: envJson(z.record(z.string(), z.string())).default({}),
+    spot_tolerations: envJson(z.array(z.record(z.string(), z.string()))).default([]),
+    /** Spot price per hour by the same keys as `prices`, in `currency`. */
+    spot_prices: envJson(z.record(z.string(), z.number().min(0))).default({}),
     /** Price per GPU-hour by GPU type (or per hour by instance type), in `currency`. */
     prices: envJson(z.record(z.string(), z.number().min(0))).default(defaults.prices),
     currency: z.string().default('EUR'),
