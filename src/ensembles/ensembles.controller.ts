@@ -1,10 +1,13 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Req } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiConflictResponse,
+  ApiHeader,
   ApiCreatedResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiPaymentRequiredResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
@@ -15,10 +18,13 @@ import { SUBJECT_HEADER, toPredictResponses } from '../inference/inference.contr
 import { PredictionService } from '../inference/prediction.service';
 import { EnsembleCatalog } from './ensemble-catalog.service';
 import { EnsemblePredictor } from './ensemble-predictor.service';
+import { EnsembleTraining } from './ensemble-training.service';
 import { toEnsembleView, toVersionView } from './ensemble.mapper';
 import {
   CreateEnsembleRequestDto,
   CreateEnsembleResponseDto,
+  DispatchTrainingRequestDto,
+  EnsembleJobView,
   EnsemblePredictRequestDto,
   EnsembleVersionView,
   EnsembleView,
@@ -34,6 +40,7 @@ export class EnsemblesController {
     private readonly catalog: EnsembleCatalog,
     private readonly predictor: EnsemblePredictor,
     private readonly predictions: PredictionService,
+    private readonly training: EnsembleTraining,
   ) {}
 
   @Post()
@@ -110,5 +117,35 @@ export class EnsemblesController {
       request: { data: body.data },
     });
     return toPredictResponses(outcome)[0]!;
+  }
+
+  @Post(':ensemble_id/train')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Train every member: one training job per member version, with an aggregate status',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retry returns the same job.' })
+  @ApiOkResponse({ type: EnsembleJobView })
+  @ApiBadRequestResponse({
+    description: 'Unknown provider, invalid config, member_config naming non-members.',
+  })
+  @ApiPaymentRequiredResponse({ description: 'A budget refuses a member job (none is started).' })
+  @ApiNotFoundResponse({ description: 'Unknown ensemble.' })
+  @ApiConflictResponse({ description: 'Idempotency-Key reused with another body.' })
+  train(
+    @Param('ensemble_id') id: string,
+    @Body() body: DispatchTrainingRequestDto,
+    @Actor() actor: string,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+  ): Promise<EnsembleJobView> {
+    return this.training.train(id, body, actor, idempotencyKey);
+  }
+
+  @Get(':ensemble_id/jobs/:job_id')
+  @ApiOperation({ summary: 'An ensemble training job, its status computed from the member jobs' })
+  @ApiOkResponse({ type: EnsembleJobView })
+  @ApiNotFoundResponse({ description: 'Unknown ensemble, or no such job for this ensemble.' })
+  job(@Param('ensemble_id') id: string, @Param('job_id') jobId: string): Promise<EnsembleJobView> {
+    return this.training.status(id, jobId);
   }
 }

@@ -111,11 +111,29 @@ export class EnsemblePredictRequestDto {
 }
 
 export class DispatchTrainingRequestDto {
-  @ApiProperty() @IsString() @MinLength(1) @MaxLength(64) provider!: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true })
+  @ApiProperty({ example: 'mock', description: 'The training provider every member job runs on.' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(50)
+  provider!: string;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'Provider options of every member job (as `config` of POST /api/v1/training/dispatch).',
+  })
   @IsOptional()
   @IsObject()
   config?: Record<string, unknown> | null;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'object', additionalProperties: true },
+    nullable: true,
+    description: 'Per-member options merged over `config`, keyed by member model id (e.g. hyperparameters).',
+  })
+  @IsOptional()
+  @IsObject()
+  member_config?: Record<string, Record<string, unknown>> | null;
 }
 
 export class EnsembleView {
@@ -154,15 +172,23 @@ export class EnsembleVersionView {
 
 export class EnsembleJobView {
   @ApiProperty() id!: string;
+  @ApiProperty({ description: 'Same as id (the reference answered `{"job_id": …}`).' }) job_id!: string;
   @ApiProperty() ensemble_id!: string;
   @ApiProperty() ensemble_version!: number;
   @ApiProperty() provider!: string;
-  @ApiProperty({ enum: ['pending', 'running', 'completed', 'failed', 'partial'] }) status!: string;
-  @ApiProperty({ type: [String] }) training_job_ids!: string[];
+  @ApiProperty({
+    enum: ['pending', 'running', 'completed', 'failed', 'partial'],
+    description: 'From the member jobs: partial = all finished, some completed and some failed or cancelled.',
+  })
+  status!: string;
+  @ApiProperty({ type: [String], description: 'One training job per member, in member order.' })
+  training_job_ids!: string[];
+  @ApiProperty({ type: [String] }) model_ids!: string[];
   @ApiProperty() total_models!: number;
   @ApiProperty() completed_models!: number;
   @ApiProperty() failed_models!: number;
-  @ApiProperty() total_cost_eur!: number;
+  @ApiProperty({ description: 'Actual cost of the member jobs so far, in EUR where convertible.' })
+  total_cost_eur!: number;
   @ApiProperty() created_at!: string;
   @ApiProperty({ type: String, nullable: true }) completed_at!: string | null;
 }

@@ -49,6 +49,6 @@ import { TrainingService } from './training.service';
     TrainingService,
     TrainingQueries,
   ],
-  exports: [DispatchAdmissions, TrainingQueries, TrainingService],
+  exports: [DispatchAdmissions, TrainingQueries, TrainingService, TrainingDispatcher],
 })
 export class TrainingModule {}
