@@ -1,7 +1,7 @@
 'use strict';
 /*
  * `npm run bench`: every figure next to a baseline measured in the same run on the same machine, as a
- * ratio. Scenarios: `node bench/run.js [health] [startup] [models] [predict] …` (default: all).
+ * ratio. Scenarios: `node bench/run.js [health] [startup] [models] [search] [predict] …` (default: all).
  */
 const { mkdtempSync, readFileSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -44,6 +44,139 @@ async function servedOnnxModel(platform, service) {
 }
 
 const ROW = { input: [0.5, 1.0, -0.2, 0.3] };
+
+/*
+ * Search seeding: 10,000 names × 10 versions (100,000 rows) and 2 tags each, written straight into a
+ * database migrated by the platform's own migrations, in multi-row INSERTs (not 100,000 HTTP calls).
+ */
+const DOMAINS = ['fraud', 'churn', 'credit', 'vision', 'speech', 'ranking', 'pricing', 'forecast'];
+const FRAMEWORKS = ['pytorch', 'sklearn', 'onnx', 'xgboost'];
+const STAGES = [
+  'archived',
+  'archived',
+  'archived',
+  'archived',
+  'registered',
+  'registered',
+  'registered',
+  'registered',
+  'staging',
+  'production',
+];
+
+function searchRows(names, versions) {
+  const models = [];
+  const tags = [];
+  const t0 = Date.parse('2025-01-01T00:00:00Z');
+  for (let n = 0; n < names; n += 1) {
+    const domain = DOMAINS[n % DOMAINS.length];
+    const name = `${domain}-model-${String(n).padStart(5, '0')}`;
+    const description = `${domain} scoring model number ${n} owned by team t${n % 20}`;
+    for (let v = 1; v <= versions; v += 1) {
+      const id = `${name}_v${v}`;
+      const at = new Date(t0 + (v * names + n) * 1000).toISOString();
+      models.push([
+        id,
+        name,
+        String(v),
+        name,
+        n % 3 ? 'classifier' : 'regressor',
+        FRAMEWORKS[n % 4],
+        description,
+        JSON.stringify({ team: `t${n % 20}`, dataset: `d${v}` }),
+        '[]',
+        '{}',
+        STAGES[v - 1],
+        '{}',
+        at,
+        `${name}\n${description}`.toLowerCase(),
+      ]);
+      tags.push([id, 'team', `t${n % 20}`], [id, 'dataset', `d${v}`]);
+    }
+  }
+  return { models, tags };
+}
+
+async function seedSearch(databaseUrl, names, versions) {
+  const { buildDataSourceOptions } = require('../dist/database/data-source-options');
+  const { DataSource } = require('typeorm');
+  const ds = new DataSource(buildDataSourceOptions({ databaseUrl, poolSize: 2, entities: [] }));
+  await ds.initialize();
+  try {
+    await ds.runMigrations({ transaction: 'each' });
+    const pg = ds.options.type === 'postgres';
+    const insert = async (table, columns, rows) => {
+      for (let i = 0; i < rows.length; i += 1000) {
+        const batch = rows.slice(i, i + 1000);
+        let k = 0;
+        const values = batch.map((r) => `(${r.map(() => (pg ? `$${++k}` : '?')).join(', ')})`).join(', ');
+        await ds.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${values}`, batch.flat());
+      }
+    };
+    const { models, tags } = searchRows(names, versions);
+    await insert(
+      'artenic_models',
+      [
+        'id',
+        'name',
+        'version',
+        'service',
+        'model_type',
+        'framework',
+        'description',
+        'tags',
+        'input_features',
+        'output_schema',
+        'stage',
+        'metrics',
+        'created_at',
+        'search_text',
+      ],
+      models,
+    );
+    await insert('model_tags', ['model_id', 'tag_key', 'tag_value'], tags);
+    // Fresh statistics, as a database that grew to this size would have (autovacuum / optimize).
+    await ds.query('ANALYZE');
+  } finally {
+    await ds.destroy();
+  }
+}
+
+/** p95 of `count` sequential GETs of `url` (after a warm-up), in ms. */
+async function pgAdmin(url, sql) {
+  const { Client } = require('pg');
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function p95Of(url, count = 200) {
+  const times = [];
+  for (let i = 0; i < count + 20; i += 1) {
+    const started = process.hrtime.bigint();
+    const res = await fetch(url);
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`${url}: ${res.status}`);
+    if (i >= 20) times.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.ceil(times.length * 0.95) - 1];
+}
+
+const SEARCH_URLS = [
+  '/api/v1/models?limit=50',
+  '/api/v1/models?name=churn-model-04241',
+  '/api/v1/models?stage=production&limit=50',
+  '/api/v1/models?tag=team%3Dt7&limit=50',
+  '/api/v1/models?framework=pytorch&stage=production&tag=team%3Dt7&limit=50',
+  '/api/v1/models?q=model-0424&limit=50',
+  '/api/v1/models?q=vision&limit=50',
+  '/api/v1/models?q=vision&tag=team%3Dt7&sort=name&limit=50&offset=100',
+];
 
 const scenarios = {
   async startup() {
@@ -95,6 +228,42 @@ const scenarios = {
     } finally {
       await platform.stop();
       await bare?.stop();
+    }
+  },
+
+  async search() {
+    const targets = [{ label: 'SQLite', url: (dir) => `sqlite:${join(dir, 'artenic.db')}` }];
+    const admin = process.env.ARTENIC_BENCH_POSTGRES_URL;
+    const pgName = `artenic_bench_search_${process.pid}`;
+    if (admin) {
+      const base = new URL(admin);
+      base.pathname = `/${pgName}`;
+      targets.push({ label: 'PostgreSQL', url: () => base.toString() });
+    }
+    for (const target of targets) {
+      const dir = mkdtempSync(join(tmpdir(), 'artenic-bench-search-'));
+      if (target.label === 'PostgreSQL') await pgAdmin(admin, `CREATE DATABASE ${pgName}`);
+      let platform;
+      try {
+        const started = Date.now();
+        await seedSearch(target.url(dir), 10_000, 10);
+        console.log(`${target.label}: seeded 10,000 models / 100,000 versions in ${Date.now() - started} ms`);
+        // Rendered-page caching off: every request below runs its queries.
+        platform = await startPlatform({
+          ARTENIC_DATA_DIR: dir,
+          ARTENIC_DATABASE_URL: target.url(dir),
+          ARTENIC_REGISTRY__LIST_CACHE_MS: '0',
+        });
+        for (const path of SEARCH_URLS) {
+          const p95 = await p95Of(`${platform.url}${path}`);
+          console.log(
+            `  ${target.label} ${path}: p95 ${p95.toFixed(1)} ms (target < 50 ms: ${p95 < 50 ? 'PASS' : 'FAIL'})`,
+          );
+        }
+      } finally {
+        await platform?.stop();
+        if (target.label === 'PostgreSQL') await pgAdmin(admin, `DROP DATABASE IF EXISTS ${pgName}`);
+      }
     }
   },
 

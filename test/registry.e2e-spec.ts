@@ -217,7 +217,16 @@ describe('model registry: versions, stages, ledger', () => {
       ['frauddet', 'AUDDETECTOR', '100%', 'of_p', '*', 'ec', 'absent', 'payments'].map(search),
     );
 
+    const paged = await t
+      .http()
+      .get('/api/v1/models')
+      .query({ q: 'payments', name, limit: 1, sort: 'version' });
+    const past = await t.http().get('/api/v1/models').query({ q: 'payments', name, limit: 1, offset: 5 });
     expect(results).toEqual([['1', '2'], ['1', '2'], ['1'], ['1'], [], ['1', '2'], [], ['1', '2']]);
+    expect(paged.body.map((m: { version: string }) => m.version)).toEqual(['1']);
+    expect(paged.headers['x-total-count']).toBe('2');
+    expect(past.body).toEqual([]);
+    expect(past.headers['x-total-count']).toBe('2');
   });
 
   it('answers the point-in-time query before, between and after two promotions', async () => {

@@ -80,11 +80,12 @@ export class ModelListing {
   async list(filters: ListFilters): Promise<{ items: ModelVersionEntity[]; total: number }> {
     const order = SORTS[filters.sort ?? '-created_at'];
     if (!order) throw invalid('INVALID_SORT', `sort must be one of ${LIST_SORTS.join(', ')}.`);
-    const { where, params } = this.where(filters);
-    const p = (n: number) => this.dialect.param(n);
+    const { where, params, setOnly } = this.where(filters);
+    if (setOnly) return this.matchedPage(where, params, order, filters);
     const n = params.length;
     const rows = await this.dataSource.query<Array<Record<string, unknown>>>(
-      `SELECT ${LIST_COLUMNS} FROM artenic_models m ${where} ORDER BY ${order} LIMIT ${p(n + 1)} OFFSET ${p(n + 2)}`,
+      `SELECT ${LIST_COLUMNS} FROM artenic_models m ${where} ORDER BY ${order} ` +
+        `LIMIT ${this.dialect.param(n + 1)} OFFSET ${this.dialect.param(n + 2)}`,
       [...params, filters.limit + 1, filters.offset],
     );
     const items = rows.slice(0, filters.limit).map(modelFromRow);
@@ -98,7 +99,29 @@ export class ModelListing {
     return { items, total: Number(counted[0]?.total ?? 0) };
   }
 
-  private where(filters: ListFilters): { where: string; params: unknown[] } {
+  /** Free text answered as a set (see TextMatch.setOnly): ids sorted with a window count, then rows by id. */
+  private async matchedPage(where: string, params: unknown[], order: string, filters: ListFilters) {
+    const n = params.length;
+    const keys = ['m.id', 'm.name', 'm.version', 'm.created_at'].join(', ');
+    const rows = await this.dataSource.query<Array<Record<string, unknown>>>(
+      `SELECT ${LIST_COLUMNS}, p.total FROM (SELECT ${keys}, COUNT(*) OVER () AS total ` +
+        `FROM artenic_models m ${where} ORDER BY ${order} ` +
+        `LIMIT ${this.dialect.param(n + 1)} OFFSET ${this.dialect.param(n + 2)}) p ` +
+        `JOIN artenic_models m ON m.id = p.id ORDER BY ${order.replace(/\b(\w+) (ASC|DESC)/g, 'p.$1 $2')}`,
+      [...params, filters.limit, filters.offset],
+    );
+    if (rows.length > 0 || filters.offset === 0) {
+      return { items: rows.map(modelFromRow), total: Number(rows[0]?.total ?? 0) };
+    }
+    // Past the last page the window has no row to carry the total.
+    const counted = await this.dataSource.query<Array<{ total: unknown }>>(
+      `SELECT COUNT(*) AS total FROM artenic_models m ${where}`,
+      params,
+    );
+    return { items: [], total: Number(counted[0]?.total ?? 0) };
+  }
+
+  private where(filters: ListFilters): { where: string; params: unknown[]; setOnly: boolean } {
     const clauses: string[] = [];
     const params: unknown[] = [];
     const add = (sql: (p: (offset?: number) => string) => string, ...values: unknown[]) => {
@@ -121,10 +144,12 @@ export class ModelListing {
         pair.slice(eq + 1),
       );
     }
-    if (filters.q) {
-      const match = textMatch(this.dialect.dialect, filters.q);
-      add((p) => match.sql(p()), match.value);
-    }
-    return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+    const match = filters.q ? textMatch(this.dialect.dialect, filters.q) : undefined;
+    if (match) add((p) => match.sql(p()), match.value);
+    return {
+      where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '',
+      params,
+      setOnly: match?.setOnly ?? false,
+    };
   }
 }
