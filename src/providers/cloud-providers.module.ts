@@ -31,6 +31,13 @@ export class CloudProvidersModule implements OnModuleInit {
     const c = this.config;
     const providers: TrainingProvider[] = [];
     if (c.aws.enabled) providers.push(new AwsProvider(c.aws, createAwsClients(c.aws)));
+    // Their config sections exist, their adapters do not yet: say so instead of silently ignoring the flag.
+    for (const name of ['gcp', 'azure'] as const) {
+      if (c[name].enabled)
+        this.logger.error(
+          `ARTENIC_${name.toUpperCase()}__ENABLED is set but no ${name} adapter is built yet`,
+        );
+    }
     return providers;
   }
 }
