@@ -12,6 +12,7 @@ import { RegistryModule } from './registry/registry.module';
 import { ProvidersModule } from './providers/providers.module';
 import { CloudProvidersModule } from './providers/cloud-providers.module';
 import { RestCloudProvidersModule } from './providers/rest-cloud-providers.module';
+import { KubernetesProviderModule } from './providers/kubernetes/kubernetes-provider.module';
 import { TrainingModule } from './training/training.module';
 import { InferenceModule } from './inference/inference.module';
 import { EnsemblesModule } from './ensembles/ensembles.module';
@@ -47,6 +48,7 @@ export class AppModule {
         ProvidersModule,
         CloudProvidersModule,
         RestCloudProvidersModule,
+        KubernetesProviderModule,
         TrainingModule,
         WebhooksModule,
         BudgetsModule,
