@@ -18,12 +18,26 @@ export class ExchangeRates {
 
   convertMicros(amountMicros: number, from: string, to: string): number {
     if (from === to) return amountMicros;
-    const table = this.config.fx.rates;
-    const rate = (currency: string): number | undefined =>
-      currency === table?.base ? 1 : table?.rates[currency];
-    const fromRate = rate(from);
-    const toRate = rate(to);
-    if (!table || fromRate === undefined || toRate === undefined) {
+    this.rate(from, to); // refuses an uncovered pair
+    return Math.round((amountMicros / (this.perBase(from) ?? 1)) * (this.perBase(to) ?? 1));
+  }
+
+  /** Whether the table can convert between the two currencies (always for a currency to itself). */
+  converts(from: string, to: string): boolean {
+    return from === to || (this.perBase(from) !== undefined && this.perBase(to) !== undefined);
+  }
+
+  /** Whether the configured table has a rate for the currency (or it is the table's base). */
+  covers(currency: string): boolean {
+    return this.perBase(currency) !== undefined;
+  }
+
+  /** Units of `to` for one unit of `from`, or NO_EXCHANGE_RATE (400) when the table lacks either. */
+  rate(from: string, to: string): number {
+    if (from === to) return 1;
+    const fromRate = this.perBase(from);
+    const toRate = this.perBase(to);
+    if (fromRate === undefined || toRate === undefined) {
       throw new DomainError(
         'invalid',
         'NO_EXCHANGE_RATE',
@@ -31,6 +45,13 @@ export class ExchangeRates {
         { from, to },
       );
     }
-    return Math.round((amountMicros / fromRate) * toRate);
+    return toRate / fromRate;
+  }
+
+  /** Units of `currency` per unit of the table's base. */
+  private perBase(currency: string): number | undefined {
+    const table = this.config.fx.rates;
+    if (!table) return undefined;
+    return currency === table.base ? 1 : table.rates[currency];
   }
 }

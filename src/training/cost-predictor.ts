@@ -18,11 +18,14 @@ export interface PredictionInput {
   max_runtime_seconds: number;
 }
 
-export interface Prediction {
+export interface DurationPrediction {
   duration_p50_seconds: number;
   duration_p90_seconds: number;
   basis: 'history' | 'max_runtime';
   samples: number;
+}
+
+export interface Prediction extends DurationPrediction {
   price_per_hour_micros: number;
   currency: string;
   price_known: boolean;
@@ -55,26 +58,36 @@ export class CostPredictor {
   ) {}
 
   async predict(input: PredictionInput): Promise<Prediction> {
-    const durations = await this.similarDurations(input);
+    const duration = await this.predictDuration(input);
     const price = await this.catalogue.hourly(input.provider, input.instance_type, input.region, input.spot);
-    const fromHistory = durations.length >= MIN_SAMPLES;
-    const p50 = fromHistory ? percentile(durations, 50) : input.max_runtime_seconds;
-    const p90 = fromHistory ? percentile(durations, 90) : input.max_runtime_seconds;
     return {
-      duration_p50_seconds: p50,
-      duration_p90_seconds: p90,
-      basis: fromHistory ? 'history' : 'max_runtime',
-      samples: durations.length,
+      ...duration,
       price_per_hour_micros: price.per_hour_micros,
       currency: price.currency,
       price_known: price.known,
       price_stale: price.stale,
-      cost_p50_micros: costOf(price.per_hour_micros, p50),
-      cost_p90_micros: costOf(price.per_hour_micros, p90),
+      cost_p50_micros: costOf(price.per_hour_micros, duration.duration_p50_seconds),
+      cost_p90_micros: costOf(price.per_hour_micros, duration.duration_p90_seconds),
     };
   }
 
-  private async similarDurations(input: PredictionInput): Promise<number[]> {
+  /** p50/p90 run time of similar past jobs, or the max runtime when there are too few of them. */
+  async predictDuration(
+    input: Pick<PredictionInput, 'service' | 'model' | 'instance_type' | 'max_runtime_seconds'>,
+  ): Promise<DurationPrediction> {
+    const durations = await this.similarDurations(input);
+    const fromHistory = durations.length >= MIN_SAMPLES;
+    return {
+      duration_p50_seconds: fromHistory ? percentile(durations, 50) : input.max_runtime_seconds,
+      duration_p90_seconds: fromHistory ? percentile(durations, 90) : input.max_runtime_seconds,
+      basis: fromHistory ? 'history' : 'max_runtime',
+      samples: durations.length,
+    };
+  }
+
+  private async similarDurations(
+    input: Pick<PredictionInput, 'service' | 'model' | 'instance_type'>,
+  ): Promise<number[]> {
     const rows = await this.outcomes.find({
       select: { duration_seconds: true },
       where: {

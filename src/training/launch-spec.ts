@@ -87,7 +87,7 @@ export function buildLaunchSpec(
     instance_type: attempt.instance_type,
     region: attempt.region,
     spot: attempt.spot,
-    gpu: { type: null, count: 0 },
+    gpu: { type: job.gpu_type, count: job.gpu_count },
     max_runtime_seconds: job.max_runtime_seconds,
     idempotency_token: `${job.id}-${attempt.attempt}`,
     code_uri: null,

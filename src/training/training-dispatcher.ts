@@ -14,6 +14,8 @@ import { ProviderRegistry } from '../providers/provider-registry';
 import { parseMockSettings } from '../providers/mock/mock-settings';
 import { CostPredictor, type Prediction } from './cost-predictor';
 import { DispatchAdmissions } from './dispatch-admission.port';
+import { placeGpu } from './gpu-placement';
+import { NO_GPU, type GpuRequest } from './gpu-request';
 import { eventData } from './job-writer';
 import { validateJobConfig } from './launch-spec';
 import { TrainingAttemptEntity } from './training-attempt.entity';
@@ -73,17 +75,25 @@ export class TrainingDispatcher {
       });
     }
     if ((await this.catalogue.list(provider.name)).length === 0) await this.catalogue.refresh(provider.name);
+    const gpu: GpuRequest = request.gpu
+      ? { type: request.gpu.type ?? null, count: request.gpu.count }
+      : NO_GPU;
+    const placement = await placeGpu(this.catalogue, provider, {
+      instance_type: request.instance_type ?? null,
+      region: request.region ?? null,
+      spot,
+      gpu,
+    });
     const maxRuntimeSeconds = Math.round((request.max_runtime_hours ?? 24) * 3600);
     const prediction = await this.predictor.predict({
       service: request.service,
       model: request.model,
       provider: provider.name,
-      instance_type: request.instance_type ?? null,
-      region: request.region ?? null,
+      ...placement,
       spot,
       max_runtime_seconds: maxRuntimeSeconds,
     });
-    const job = this.newJob(request, actor, spot, maxRuntimeSeconds, prediction);
+    const job = this.newJob(request, actor, { spot, gpu, ...placement }, maxRuntimeSeconds, prediction);
     await this.tx.run(async (manager) => {
       await manager.insert(TrainingJobEntity, job as QueryDeepPartialEntity<TrainingJobEntity>);
       await manager.insert(
@@ -124,7 +134,7 @@ export class TrainingDispatcher {
   private newJob(
     request: DispatchRequestDto,
     actor: string,
-    spot: boolean,
+    placement: { spot: boolean; gpu: GpuRequest; instance_type: string | null; region: string | null },
     maxRuntimeSeconds: number,
     prediction: Prediction,
   ): TrainingJobEntity {
@@ -139,10 +149,12 @@ export class TrainingDispatcher {
       metrics: null,
       error: null,
       provider_job_id: null,
-      instance_type: request.instance_type ?? null,
-      region: request.region ?? null,
-      is_spot: spot,
-      requested_spot: spot,
+      instance_type: placement.instance_type,
+      region: placement.region,
+      is_spot: placement.spot,
+      requested_spot: placement.spot,
+      gpu_type: placement.gpu.type,
+      gpu_count: placement.gpu.count,
       fallback_to_on_demand: request.fallback_to_on_demand ?? this.config.spot.fallback_to_on_demand,
       max_runtime_seconds: maxRuntimeSeconds,
       workload_spec: request.workload_spec ?? null,

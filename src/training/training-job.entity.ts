@@ -21,6 +21,9 @@ export class TrainingJobEntity {
   /** Whether the dispatch asked for spot (is_spot turns false after an on-demand fallback). */
   @Column({ type: 'boolean', default: false }) requested_spot!: boolean;
   @Column({ type: 'boolean', default: true }) fallback_to_on_demand!: boolean;
+  /** Requested GPUs, handed to the provider on every attempt (count 0: none). */
+  @Column({ type: 'varchar', length: 100, nullable: true }) gpu_type!: string | null;
+  @Column({ type: 'integer', default: 0 }) gpu_count!: number;
   @Column({ type: 'integer' }) max_runtime_seconds!: number;
   @JsonColumn({ nullable: true }) workload_spec!: Record<string, unknown> | null;
   @Column({ type: 'varchar', length: 255, nullable: true }) project!: string | null;

@@ -69,6 +69,7 @@ export function toJobDto(
     instance_type: job.instance_type,
     region: job.region,
     is_spot: job.is_spot,
+    gpu: { type: job.gpu_type, count: job.gpu_count },
     cost_estimate_eur: toEur(fx, job.predicted_cost_p90_micros, job.currency),
     cost_actual_eur: ended !== null ? toEur(fx, cost, job.currency) : null,
     cost_per_hour_eur: toEur(fx, job.cost_per_hour_micros, job.currency),

@@ -25,11 +25,10 @@ import { Actor } from '../common/auth/actor.decorator';
 import { TrainingDispatcher } from './training-dispatcher';
 import { TrainingEstimator } from './training-estimator';
 import { TrainingService } from './training.service';
+import { EstimateRequestDto, EstimateResponseDto } from './training-estimate.dto';
 import {
   DispatchRequestDto,
   DispatchResponseDto,
-  EstimateRequestDto,
-  EstimateResponseDto,
   ListJobsQueryDto,
   LogsQueryDto,
   TrainingJobDto,
@@ -54,7 +53,8 @@ export class TrainingController {
   })
   @ApiOkResponse({ type: DispatchResponseDto })
   @ApiBadRequestResponse({
-    description: 'Invalid body, or unknown provider (the message names the enabled ones).',
+    description:
+      'Invalid body, unknown provider (the message names the enabled ones), or a GPU request the provider cannot satisfy.',
   })
   @ApiPaymentRequiredResponse({ description: 'Refused by a budget.' })
   @ApiConflictResponse({ description: 'Idempotency-Key reused with another body.' })
@@ -90,9 +90,14 @@ export class TrainingController {
 
   @Post('estimate')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Predicted duration (p50/p90) and cost per candidate provider/instance type' })
+  @ApiOperation({
+    summary:
+      'Priced candidates for a GPU request on every enabled provider (own currency and converted), and the cheapest satisfying the constraints',
+  })
   @ApiOkResponse({ type: EstimateResponseDto })
-  @ApiBadRequestResponse({ description: 'Invalid body or unknown provider.' })
+  @ApiBadRequestResponse({
+    description: 'Invalid body, unknown provider, or a currency the rate table does not cover.',
+  })
   estimate(@Body() body: EstimateRequestDto): Promise<EstimateResponseDto> {
     return this.estimator.estimate(body);
   }

@@ -1,8 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize,
-  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
@@ -17,7 +15,23 @@ import {
 } from 'class-validator';
 import { JOB_STATUSES } from './job-state-machine';
 
-/** The reference's DispatchRequest, plus our optional fields (project, spot fallback). */
+/** GPUs a job needs. */
+export class GpuRequestDto {
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: 'A100',
+    description:
+      'GPU model; matched word by word against the catalogue\'s GPU names (A100 matches "A100 80GB", not "A10"). Null: any.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  type?: string | null;
+  @ApiProperty({ example: 1, minimum: 1, maximum: 64 }) @IsInt() @Min(1) @Max(64) count!: number;
+}
+
+/** The reference's DispatchRequest, plus our optional fields (GPUs, project, spot fallback). */
 export class DispatchRequestDto {
   @ApiProperty() @IsString() @MaxLength(255) service!: string;
   @ApiProperty() @IsString() @MaxLength(255) model!: string;
@@ -39,6 +53,15 @@ export class DispatchRequestDto {
   @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() @MaxLength(100) region?:
     string | null;
   @ApiPropertyOptional({ default: false }) @IsOptional() @IsBoolean() is_spot?: boolean;
+  @ApiPropertyOptional({
+    type: GpuRequestDto,
+    description:
+      'GPUs the job needs, passed to the provider. Without instance_type, the cheapest catalogued instance type offering them is chosen; with one, it must offer them.',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => GpuRequestDto)
+  gpu?: GpuRequestDto;
   @ApiPropertyOptional({
     default: 24,
     description: 'Hard limit; also the duration predicted without history.',
@@ -131,6 +154,10 @@ export class TrainingJobDto {
   @ApiProperty({ nullable: true, type: String }) instance_type!: string | null;
   @ApiProperty({ nullable: true, type: String }) region!: string | null;
   @ApiProperty() is_spot!: boolean;
+  @ApiProperty({ type: GpuRequestDto, description: 'Requested GPUs (count 0: none).' }) gpu!: {
+    type: string | null;
+    count: number;
+  };
   @ApiProperty({ nullable: true, type: Number }) cost_estimate_eur!: number | null;
   @ApiProperty({ nullable: true, type: Number }) cost_actual_eur!: number | null;
   @ApiProperty({ nullable: true, type: Number }) cost_per_hour_eur!: number | null;
@@ -201,48 +228,4 @@ export class LogsQueryDto {
   @IsOptional()
   @IsIn(['true', 'false', '1', '0'])
   follow?: string;
-}
-
-export class EstimateCandidateDto {
-  @ApiProperty() @IsString() @MaxLength(50) provider!: string;
-  @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() instance_type?:
-    string | null;
-  @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() region?: string | null;
-  @ApiPropertyOptional({ default: false }) @IsOptional() @IsBoolean() is_spot?: boolean;
-}
-
-export class EstimateRequestDto {
-  @ApiProperty() @IsString() @MaxLength(255) service!: string;
-  @ApiProperty() @IsString() @MaxLength(255) model!: string;
-  @ApiPropertyOptional({ default: 24 })
-  @IsOptional()
-  @IsNumber()
-  @Min(0.0003)
-  @Max(24 * 30)
-  max_runtime_hours?: number;
-  @ApiPropertyOptional({
-    type: [EstimateCandidateDto],
-    description:
-      'Omitted: every instance type in the catalogue of every enabled provider (on-demand and spot).',
-  })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(200)
-  @ValidateNested({ each: true })
-  @Type(() => EstimateCandidateDto)
-  candidates?: EstimateCandidateDto[];
-}
-
-export class EstimateDto extends PredictionDto {
-  @ApiProperty() provider!: string;
-  @ApiProperty({ nullable: true, type: String }) instance_type!: string | null;
-  @ApiProperty({ nullable: true, type: String }) region!: string | null;
-  @ApiProperty() is_spot!: boolean;
-}
-
-export class EstimateResponseDto {
-  @ApiProperty() service!: string;
-  @ApiProperty() model!: string;
-  @ApiProperty({ type: [EstimateDto], description: 'Cheapest p50 first.' }) estimates!: EstimateDto[];
-  @ApiProperty({ nullable: true, type: EstimateDto }) cheapest!: EstimateDto | null;
 }

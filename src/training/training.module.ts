@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { RegistryModule } from '../registry/registry.module';
 import { CostPredictor } from './cost-predictor';
 import { DispatchAdmissions } from './dispatch-admission.port';
+import { EstimatePlacements } from './estimate-placements';
 import { JobProcessor } from './job-processor';
 import { JobWriter } from './job-writer';
 import { ModelPublisher } from './model-publisher';
@@ -46,6 +47,7 @@ import { TrainingService } from './training.service';
     TrainingPoller,
     TrainingDispatcher,
     TrainingEstimator,
+    EstimatePlacements,
     TrainingService,
     TrainingQueries,
   ],

@@ -8,6 +8,7 @@ import { Budgets1764230950000 } from './1764230950000-budgets';
 import { AbTesting1764231000000 } from './1764231000000-ab-testing';
 import { Monitoring1764231100000 } from './1764231100000-monitoring';
 import { RegistrySearch1764231200000 } from './1764231200000-registry-search';
+import { TrainingGpu1764231300000 } from './1764231300000-training-gpu';
 
 /** Every migration, in order. Each domain appends its own. */
 export const ALL_MIGRATIONS = [
@@ -21,4 +22,5 @@ export const ALL_MIGRATIONS = [
   AbTesting1764231000000,
   Monitoring1764231100000,
   RegistrySearch1764231200000,
+  TrainingGpu1764231300000,
 ];
