@@ -221,9 +221,36 @@ describe('A/B tests end to end', () => {
     );
     expect(next.body.model_id).toBe(b);
     expect(next.body.variant).toBeUndefined();
-    expect(events.filter((e) => e.subject === id).map((e) => e.type)).toEqual(
-      expect.arrayContaining(['ab_test.created', 'ab_test.concluding', 'ab_test.concluded']),
-    );
+    expect(events.filter((e) => e.subject === id).map((e) => e.type)).toEqual([
+      'ab_test.created',
+      'ab_test.concluded',
+    ]);
     expect(a).not.toBe(b);
+  });
+
+  it('a promotion the registry refuses rolls the whole conclusion back: the test keeps running', async () => {
+    const { id, service, a, b } = await twoArms(50, 50);
+    // The treatment's version is archived behind the test's back (forced past the reference guard).
+    await t.http().post(`/api/v1/models/${b}/retire`).send({ force: true }).expect(204);
+    const ledgerBefore = await t.http().get(`/api/v1/models/${a}/promotions`).expect(200);
+
+    const refused = await t
+      .http()
+      .post(`/api/v1/ab-tests/${id}/conclude`)
+      .send({ winner: 'treatment', promote: true, reason: 'ship it' });
+    const test = await t.http().get(`/api/v1/ab-tests/${id}`).expect(200);
+    const control = await t.http().get(`/api/v1/models/${a}`).expect(200);
+    const ledgerAfter = await t.http().get(`/api/v1/models/${a}/promotions`).expect(200);
+    const events = await t.app.get(EventStore).readAfter(0, 1000, ['ab_test']);
+    const routed = await predict(service, 'carol');
+
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('INVALID_STAGE_TRANSITION');
+    expect(test.body).toMatchObject({ status: 'running', winner: null, promotion: null });
+    expect(control.body.stage).toBe('production');
+    expect(ledgerAfter.body).toEqual(ledgerBefore.body);
+    expect(events.filter((e) => e.subject === id).map((e) => e.type)).toEqual(['ab_test.created']);
+    expect(routed.status).toBe(200);
+    expect(routed.body.variant).toBeDefined();
   });
 });

@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { JsonColumn, TimestampColumn } from '../database/columns';
 
-export type AbTestStatus = 'running' | 'paused' | 'concluding' | 'concluded';
+export type AbTestStatus = 'running' | 'paused' | 'concluded';
 
 /** One arm: a model version, or an ensemble (optionally pinned to a version), and its traffic share. */
 export interface AbVariant {
@@ -17,13 +17,12 @@ export interface AbGuardrail {
   max_degradation_pct: number;
 }
 
-/** Where a promoting conclusion moves the winner, and how far it got (the registry commits on its own). */
+/** Where a promoting conclusion moved the winner (in the conclusion's own transaction, hence always `done`). */
 export interface AbPromotion {
   target: 'production' | 'alias';
   alias?: string;
   model_id: string;
-  state: 'pending' | 'done' | 'failed';
-  error?: string;
+  state: 'done';
 }
 
 @Entity({ name: 'ab_tests' })

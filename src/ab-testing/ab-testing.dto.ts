@@ -19,7 +19,7 @@ import {
 } from 'class-validator';
 
 export const METRIC_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
-export const AB_STATUSES = ['running', 'paused', 'concluding', 'concluded'] as const;
+export const AB_STATUSES = ['running', 'paused', 'concluded'] as const;
 
 export class GuardrailDto {
   @ApiProperty({ description: '`latency`, `error_rate` or a business metric name.' })

@@ -49,15 +49,12 @@ export class AbTestingModule implements OnModuleInit {
     });
   }
 
-  /** Finishes interrupted promotions, then concludes the opted-in tests that became decisive. */
+  /** Concludes the opted-in tests that became decisive. */
   async tick(): Promise<void> {
-    const due = await this.tests.find({
-      where: [{ status: 'concluding' }, { status: 'running', auto_conclude: true }],
-    });
+    const due = await this.tests.find({ where: { status: 'running', auto_conclude: true } });
     for (const test of due) {
       try {
-        if (test.status === 'concluding') await this.conclusion.resume(test);
-        else await this.conclusion.autoConclude(test);
+        await this.conclusion.autoConclude(test);
       } catch (error) {
         this.logger.warn(`A/B test ${test.id}: ${(error as Error).message}`);
       } finally {

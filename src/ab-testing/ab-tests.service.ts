@@ -16,7 +16,6 @@ export const AB_EVENTS = {
   created: 'ab_test.created',
   paused: 'ab_test.paused',
   resumed: 'ab_test.resumed',
-  concluding: 'ab_test.concluding',
   concluded: 'ab_test.concluded',
 } as const;
 
@@ -125,7 +124,7 @@ export class AbTests {
     const live = await manager
       .createQueryBuilder(AbTestEntity, 't')
       .select(['t.id', 't.service'])
-      .where("t.status IN ('running', 'paused', 'concluding')")
+      .where("t.status IN ('running', 'paused')")
       .getMany();
     if (live.some((t) => t.service === service)) throw liveTestConflict(service);
     const max = this.settings.number('ab_test', 'max_concurrent_tests');

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import type { EntityManager, Repository } from 'typeorm';
 import { conflict, invalid, notFound } from '../common/errors/domain-error';
 import { TransactionRunner } from '../database/transaction-runner';
 import { EventOutbox } from '../events/event-outbox';
@@ -26,12 +26,14 @@ export class ModelAliases {
     return this.aliases.find({ where: { name }, order: { alias: 'ASC' } });
   }
 
+  /** Joins `outer` when given. */
   async set(
     name: string,
     alias: string,
     version: string,
     reason: string,
     actor: string,
+    outer?: EntityManager,
   ): Promise<ModelAliasEntity> {
     if (!ALIAS_PATTERN.test(alias)) {
       throw invalid('INVALID_ALIAS', `Alias '${alias}' must match ${ALIAS_PATTERN.source}.`);
@@ -77,7 +79,7 @@ export class ModelAliases {
         }),
       );
       return row;
-    });
+    }, outer);
   }
 
   async delete(name: string, alias: string, reason: string, actor: string): Promise<void> {

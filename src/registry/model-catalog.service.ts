@@ -150,10 +150,11 @@ export class ModelCatalog {
   }
 
   /** Alias names per version id, in one query for a whole page. */
-  async aliasesOf(ids: string[]): Promise<Map<string, string[]>> {
+  async aliasesOf(ids: string[], manager?: EntityManager): Promise<Map<string, string[]>> {
     const byId = new Map<string, string[]>();
     if (ids.length === 0) return byId;
-    const rows = await this.aliases.find({ where: { model_id: In(ids) }, order: { alias: 'ASC' } });
+    const repo = manager ? manager.getRepository(ModelAliasEntity) : this.aliases;
+    const rows = await repo.find({ where: { model_id: In(ids) }, order: { alias: 'ASC' } });
     for (const row of rows) byId.set(row.model_id, [...(byId.get(row.model_id) ?? []), row.alias]);
     return byId;
   }

@@ -39,56 +39,74 @@ export class ModelLifecycle {
     private readonly tx: TransactionRunner,
   ) {}
 
+  /** Joins `outer` when given (A/B conclusions promote inside their own transaction). */
   async promote(
     ref: string,
     to: 'staging' | 'production',
     opts: StageChangeOptions & { version?: string },
     actor: string,
-  ) {
-    const model = await this.catalog.get(ref);
-    if (opts.version !== undefined && opts.version !== model.version) {
-      throw invalid(
-        'VERSION_MISMATCH',
-        `Body version '${opts.version}' does not match model '${model.id}' (version '${model.version}').`,
-        { model_id: model.id, version: model.version, requested_version: opts.version },
-      );
-    }
-    assertTransition(model.id, model.stage, to);
-    const moves: Move[] = [];
-    if (to === 'production') {
-      const current = await this.catalog.productionOf(model.name);
-      if (current && current.id !== model.id)
-        moves.push(await this.guardedMove(current, 'archived', opts.force));
-    }
-    moves.push({ model, to, forced: false, references: [] });
-    await this.apply(moves, opts.reason ?? '', actor);
+    outer?: EntityManager,
+  ): Promise<ModelVersionEntity> {
+    return this.inTransaction(outer, async (manager) => {
+      const model = await this.catalog.get(ref, manager);
+      if (opts.version !== undefined && opts.version !== model.version) {
+        throw invalid(
+          'VERSION_MISMATCH',
+          `Body version '${opts.version}' does not match model '${model.id}' (version '${model.version}').`,
+          { model_id: model.id, version: model.version, requested_version: opts.version },
+        );
+      }
+      assertTransition(model.id, model.stage, to);
+      const moves: Move[] = [];
+      if (to === 'production') {
+        const current = await manager.findOneBy(ModelVersionEntity, {
+          name: model.name,
+          stage: 'production',
+        });
+        if (current && current.id !== model.id)
+          moves.push(await this.guardedMove(manager, current, 'archived', opts.force));
+      }
+      moves.push({ model, to, forced: false, references: [] });
+      return { moves, reason: opts.reason ?? '', actor, result: model };
+    });
   }
 
   async retire(ref: string, opts: StageChangeOptions, actor: string): Promise<void> {
-    const model = await this.catalog.get(ref);
-    assertTransition(model.id, model.stage, 'archived');
-    await this.apply([await this.guardedMove(model, 'archived', opts.force)], opts.reason ?? '', actor);
+    await this.inTransaction(undefined, async (manager) => {
+      const model = await this.catalog.get(ref, manager);
+      assertTransition(model.id, model.stage, 'archived');
+      const move = await this.guardedMove(manager, model, 'archived', opts.force);
+      return { moves: [move], reason: opts.reason ?? '', actor, result: model };
+    });
   }
 
   async restore(ref: string, opts: StageChangeOptions, actor: string): Promise<void> {
-    const model = await this.catalog.get(ref);
-    assertTransition(model.id, model.stage, 'registered');
-    await this.apply([{ model, to: 'registered', forced: false, references: [] }], opts.reason ?? '', actor);
+    await this.inTransaction(undefined, async (manager) => {
+      const model = await this.catalog.get(ref, manager);
+      assertTransition(model.id, model.stage, 'registered');
+      const move = { model, to: 'registered' as const, forced: false, references: [] };
+      return { moves: [move], reason: opts.reason ?? '', actor, result: model };
+    });
   }
 
   /** Everything that still points at a version: registered reference sources plus its own aliases. */
-  async referencesTo(model: ModelVersionEntity): Promise<ModelReferenceView[]> {
-    const aliases = await this.catalog.aliasesOf([model.id]);
+  async referencesTo(model: ModelVersionEntity, manager?: EntityManager): Promise<ModelReferenceView[]> {
+    const aliases = await this.catalog.aliasesOf([model.id], manager);
     const own = (aliases.get(model.id) ?? []).map((alias) => ({
       kind: 'alias',
       id: `${model.name}@${alias}`,
       description: `alias '${alias}' of model '${model.name}' points at this version`,
     }));
-    return [...own, ...(await this.references.find(model.id))];
+    return [...own, ...(await this.references.find(model.id, manager))];
   }
 
-  private async guardedMove(model: ModelVersionEntity, to: ModelStage, force = false): Promise<Move> {
-    const references = await this.referencesTo(model);
+  private async guardedMove(
+    manager: EntityManager,
+    model: ModelVersionEntity,
+    to: ModelStage,
+    force = false,
+  ): Promise<Move> {
+    const references = await this.referencesTo(model, manager);
     if (references.length > 0 && !force) {
       throw conflict(
         'MODEL_IN_USE',
@@ -100,16 +118,23 @@ export class ModelLifecycle {
     return { model, to, forced: references.length > 0, references };
   }
 
-  private async apply(moves: Move[], reason: string, actor: string): Promise<void> {
+  /** Checks and moves in one transaction (the caller's when given), so the checks hold when applied. */
+  private async inTransaction<T>(
+    outer: EntityManager | undefined,
+    plan: (manager: EntityManager) => Promise<{ moves: Move[]; reason: string; actor: string; result: T }>,
+  ): Promise<T> {
+    let last: Move | undefined;
     try {
-      await this.tx.run(async (manager) => {
+      return await this.tx.run(async (manager) => {
+        const { moves, reason, actor, result } = await plan(manager);
+        last = moves[moves.length - 1];
         const at = new Date();
         for (const move of moves) await this.applyOne(manager, move, reason, actor, at);
-      });
+        return result;
+      }, outer);
     } catch (error) {
       // The one-production-per-name index: another promotion of this name committed first.
-      if (error instanceof QueryFailedError && /unique|duplicate/i.test(error.message)) {
-        const last = moves[moves.length - 1]!;
+      if (last && error instanceof QueryFailedError && /unique|duplicate/i.test(error.message)) {
         throw conflict(
           'CONCURRENT_PROMOTION',
           `Another version of '${last.model.name}' was promoted to production concurrently; retry.`,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import type { ModelReferenceView } from './promotion.entity';
 
 export interface ModelReference {
@@ -10,7 +11,11 @@ export interface ModelReference {
 /** A module that can hold references to model versions (A/B tests, ensembles, serving aliases …). */
 export interface ModelReferenceSource {
   name: string;
-  find(modelId: string): Promise<ModelReference[]>;
+  /**
+   * `manager` is the transaction deciding the move, when there is one: a source that stores its references
+   * in the database reads through it, so that changes made earlier in that transaction count.
+   */
+  find(modelId: string, manager?: EntityManager): Promise<ModelReference[]>;
 }
 
 /**
@@ -25,8 +30,10 @@ export class ModelReferences {
     this.sources.set(source.name, source);
   }
 
-  async find(modelId: string): Promise<ModelReferenceView[]> {
-    const found = await Promise.all([...this.sources.values()].map((s) => s.find(modelId)));
+  async find(modelId: string, manager?: EntityManager): Promise<ModelReferenceView[]> {
+    // One after another: a transaction's manager runs one statement at a time.
+    const found: ModelReference[][] = [];
+    for (const source of this.sources.values()) found.push(await source.find(modelId, manager));
     return found.flat().map((r) => ({ kind: r.kind, id: r.id, description: r.description }));
   }
 }

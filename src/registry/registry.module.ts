@@ -8,6 +8,7 @@ import { MlflowSync } from './mlflow/mlflow-sync.consumer';
 import { ModelAliasEntity } from './model-alias.entity';
 import { ModelAliasesController } from './model-aliases.controller';
 import { ModelAliases } from './model-aliases.service';
+import { ModelPromotions } from './model-promotions.service';
 import { ModelArtifactEntity } from './model-artifact.entity';
 import { ModelCatalog } from './model-catalog.service';
 import { ModelLifecycle } from './model-lifecycle.service';
@@ -23,8 +24,8 @@ import { PromotionEntity } from './promotion.entity';
 import { RegistryController } from './registry.controller';
 
 /**
- * The model registry. Other modules use MODEL_REGISTRY (the port) and ModelReferences (to make the retire
- * guard aware of what they reference).
+ * The model registry. Other modules use MODEL_REGISTRY (the port), ModelReferences (to make the retire
+ * guard aware of what they reference) and ModelPromotions (stage and alias moves inside their transaction).
  */
 @Module({
   imports: [
@@ -44,6 +45,7 @@ import { RegistryController } from './registry.controller';
     ModelListCacheInterceptor,
     ModelLifecycle,
     ModelAliases,
+    ModelPromotions,
     PromotionLedger,
     ModelReferences,
     ModelArtifacts,
@@ -53,6 +55,6 @@ import { RegistryController } from './registry.controller';
     MlflowClient,
     MlflowSync,
   ],
-  exports: [MODEL_REGISTRY, ModelRegistryService, ModelReferences],
+  exports: [MODEL_REGISTRY, ModelRegistryService, ModelReferences, ModelPromotions],
 })
 export class RegistryModule {}

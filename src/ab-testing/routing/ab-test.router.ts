@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, type Repository } from 'typeorm';
+import { In, type EntityManager, type Repository } from 'typeorm';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/app-config.schema';
 import { EventRelay } from '../../events/event-relay';
@@ -58,8 +58,9 @@ export class AbTestRouter implements OnApplicationBootstrap, OnModuleDestroy, Mo
     };
   }
 
-  async find(modelId: string): Promise<ModelReference[]> {
-    const live = await this.tests.find({ where: { status: In(['running', 'paused']) } });
+  async find(modelId: string, manager?: EntityManager): Promise<ModelReference[]> {
+    const tests = manager ? manager.getRepository(AbTestEntity) : this.tests;
+    const live = await tests.find({ where: { status: In(['running', 'paused']) } });
     return live
       .filter((t) => Object.values(t.variants).some((v) => v.model_id === modelId))
       .map((t) => ({
