@@ -3,8 +3,6 @@ import type { AppConfig } from '@app/config/app-config.schema';
 import { APP_CONFIG } from '@app/config/config.module';
 import { ProviderRegistry } from './provider-registry';
 import type { TrainingProvider } from './training-provider.port';
-import { createAwsClients } from './aws/aws-clients';
-import { AwsProvider } from './aws/aws.provider';
 
 /**
  * AWS, GCP, Azure, Kubernetes and CoreWeave: each adapter is built from its validated `ARTENIC_<P>__*` section
@@ -20,17 +18,24 @@ export class CloudProvidersModule implements OnModuleInit {
     private readonly registry: ProviderRegistry,
   ) {}
 
-  onModuleInit(): void {
-    for (const provider of this.build()) {
+  async onModuleInit(): Promise<void> {
+    for (const provider of await this.build()) {
       this.registry.register(provider);
       this.logger.log(`training provider '${provider.name}' enabled`);
     }
   }
 
-  private build(): TrainingProvider[] {
+  private async build(): Promise<TrainingProvider[]> {
     const c = this.config;
     const providers: TrainingProvider[] = [];
-    if (c.aws.enabled) providers.push(new AwsProvider(c.aws, createAwsClients(c.aws)));
+    // Loaded only when enabled: the AWS SDK clients alone add ~90 MB of resident memory.
+    if (c.aws.enabled) {
+      const [{ AwsProvider }, { createAwsClients }] = await Promise.all([
+        import('./aws/aws.provider'),
+        import('./aws/aws-clients'),
+      ]);
+      providers.push(new AwsProvider(c.aws, createAwsClients(c.aws)));
+    }
     // Their config sections exist, their adapters do not yet: say so instead of silently ignoring the flag.
     for (const name of ['gcp', 'azure'] as const) {
       if (c[name].enabled)

@@ -1,16 +1,8 @@
 import { Inject, Logger, Module, type OnModuleInit } from '@nestjs/common';
 import type { AppConfig } from '@app/config/app-config.schema';
 import { APP_CONFIG } from '@app/config/config.module';
-import { HetznerProvider } from './hetzner/hetzner.provider';
-import { createInfomaniakProvider } from './infomaniak/infomaniak.provider';
-import { LambdaLabsProvider } from './lambda-labs/lambda-labs.provider';
-import { OciProvider } from './oci/oci.provider';
-import { createOvhProvider } from './ovh/ovh.provider';
 import { ProviderRegistry } from './provider-registry';
-import { RunpodProvider } from './runpod/runpod.provider';
-import { ScalewayProvider } from './scaleway/scaleway.provider';
 import type { TrainingProvider } from './training-provider.port';
-import { VastAiProvider } from './vastai/vastai.provider';
 
 /**
  * OCI, OVH, Infomaniak, Hetzner, Scaleway, Lambda Labs, RunPod and Vast.ai over their REST APIs: each adapter is
@@ -25,25 +17,39 @@ export class RestCloudProvidersModule implements OnModuleInit {
     private readonly registry: ProviderRegistry,
   ) {}
 
-  onModuleInit(): void {
-    for (const provider of this.build()) {
+  async onModuleInit(): Promise<void> {
+    for (const provider of await this.build()) {
       this.registry.register(provider);
       this.logger.log(`training provider '${provider.name}' enabled`);
     }
   }
 
-  private build(): TrainingProvider[] {
+  private build(): Promise<TrainingProvider[]> {
     const c = this.config;
-    const enabled: Array<[boolean, () => TrainingProvider]> = [
-      [c.oci.enabled, () => new OciProvider(c.oci)],
-      [c.ovh.enabled, () => createOvhProvider(c.ovh)],
-      [c.infomaniak.enabled, () => createInfomaniakProvider(c.infomaniak)],
-      [c.hetzner.enabled, () => new HetznerProvider(c.hetzner)],
-      [c.scaleway.enabled, () => new ScalewayProvider(c.scaleway)],
-      [c.lambda_labs.enabled, () => new LambdaLabsProvider(c.lambda_labs)],
-      [c.runpod.enabled, () => new RunpodProvider(c.runpod)],
-      [c.vastai.enabled, () => new VastAiProvider(c.vastai)],
+    // Each adapter (and the SDKs it uses) is loaded only when its cloud is enabled.
+    const enabled: Array<[boolean, () => Promise<TrainingProvider>]> = [
+      [c.oci.enabled, async () => new (await import('./oci/oci.provider')).OciProvider(c.oci)],
+      [c.ovh.enabled, async () => (await import('./ovh/ovh.provider')).createOvhProvider(c.ovh)],
+      [
+        c.infomaniak.enabled,
+        async () => (await import('./infomaniak/infomaniak.provider')).createInfomaniakProvider(c.infomaniak),
+      ],
+      [
+        c.hetzner.enabled,
+        async () => new (await import('./hetzner/hetzner.provider')).HetznerProvider(c.hetzner),
+      ],
+      [
+        c.scaleway.enabled,
+        async () => new (await import('./scaleway/scaleway.provider')).ScalewayProvider(c.scaleway),
+      ],
+      [
+        c.lambda_labs.enabled,
+        async () =>
+          new (await import('./lambda-labs/lambda-labs.provider')).LambdaLabsProvider(c.lambda_labs),
+      ],
+      [c.runpod.enabled, async () => new (await import('./runpod/runpod.provider')).RunpodProvider(c.runpod)],
+      [c.vastai.enabled, async () => new (await import('./vastai/vastai.provider')).VastAiProvider(c.vastai)],
     ];
-    return enabled.filter(([on]) => on).map(([, build]) => build());
+    return Promise.all(enabled.filter(([on]) => on).map(([, build]) => build()));
   }
 }
