@@ -222,11 +222,14 @@ describe('model registry: versions, stages, ledger', () => {
       .get('/api/v1/models')
       .query({ q: 'payments', name, limit: 1, sort: 'version' });
     const past = await t.http().get('/api/v1/models').query({ q: 'payments', name, limit: 1, offset: 5 });
+    await t.http().patch(`/api/v1/models/${name}_v2`).send({ description: 'Renamed' }).expect(200);
+    const afterEdit = await Promise.all(['payments', 'renamed'].map(search));
     expect(results).toEqual([['1', '2'], ['1', '2'], ['1'], ['1'], [], ['1', '2'], [], ['1', '2']]);
     expect(paged.body.map((m: { version: string }) => m.version)).toEqual(['1']);
     expect(paged.headers['x-total-count']).toBe('2');
     expect(past.body).toEqual([]);
     expect(past.headers['x-total-count']).toBe('2');
+    expect(afterEdit).toEqual([['1'], ['2']]);
   });
 
   it('answers the point-in-time query before, between and after two promotions', async () => {

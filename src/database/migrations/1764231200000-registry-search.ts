@@ -29,19 +29,20 @@ const TEXT_INDEX: Record<Dialect, { up: string[]; down: string[] }> = {
   },
   sqlite: {
     up: [
-      // Standalone FTS5 table sharing artenic_models' rowid, so the triggers address rows by rowid.
+      // Rows are found by model id, not rowid: VACUUM may renumber the rowids of artenic_models (it has no
+      // INTEGER PRIMARY KEY). Deleting by an UNINDEXED column scans the table; metadata edits are rare.
       "CREATE VIRTUAL TABLE model_search USING fts5(model_id UNINDEXED, search_text, tokenize='trigram')",
       `CREATE TRIGGER trg_model_search_insert AFTER INSERT ON artenic_models BEGIN
-         INSERT INTO model_search(rowid, model_id, search_text) VALUES (new.rowid, new.id, new.search_text);
+         INSERT INTO model_search(model_id, search_text) VALUES (new.id, new.search_text);
        END`,
       `CREATE TRIGGER trg_model_search_update AFTER UPDATE OF search_text ON artenic_models BEGIN
-         DELETE FROM model_search WHERE rowid = old.rowid;
-         INSERT INTO model_search(rowid, model_id, search_text) VALUES (new.rowid, new.id, new.search_text);
+         DELETE FROM model_search WHERE model_id = old.id;
+         INSERT INTO model_search(model_id, search_text) VALUES (new.id, new.search_text);
        END`,
       `CREATE TRIGGER trg_model_search_delete AFTER DELETE ON artenic_models BEGIN
-         DELETE FROM model_search WHERE rowid = old.rowid;
+         DELETE FROM model_search WHERE model_id = old.id;
        END`,
-      'INSERT INTO model_search(rowid, model_id, search_text) SELECT rowid, id, search_text FROM artenic_models',
+      'INSERT INTO model_search(model_id, search_text) SELECT id, search_text FROM artenic_models',
     ],
     down: [
       'DROP TRIGGER IF EXISTS trg_model_search_insert',
