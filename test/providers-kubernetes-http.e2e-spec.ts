@@ -1,0 +1,3 @@
+import { describeKubernetesOverHttp } from './fakes/kubernetes/kubernetes-http-suite';
+
+describeKubernetesOverHttp('kubernetes', 'nvidia.com/gpu.product');
