@@ -51,6 +51,8 @@ interface MockState extends Record<string, unknown> {
   provisioned_at: string;
   started_at: string | null;
   resume_from: string | null;
+  /** What the launch asked for, kept so that a test can see the request reached the provider. */
+  gpu: { type: string | null; count: number };
 }
 
 /**
@@ -102,6 +104,7 @@ export class MockProvider implements TrainingProvider {
       provisioned_at: this.clock.now().toISOString(),
       started_at: null,
       resume_from: spec.resume_from,
+      gpu: spec.gpu,
     };
     const id = createHash('sha256').update(spec.idempotency_token).digest('hex').slice(0, 12);
     return Promise.resolve({
