@@ -396,6 +396,15 @@ export const appConfigSchema = z.object({
       .default('projects/deeplearning-platform-release/global/images/family/common-cu124-debian-11-py310'),
     boot_disk_size_gb: envNumber(z.number().int().min(10), 200),
     ssh_key_path: z.string().default(''),
+    /** Service account the VMs run as (its cloud-platform scope lets the startup script reach GCS). */
+    service_account: z.string().default('default'),
+    network: z.string().default('global/networks/default'),
+    /** Machine types offered (priced from the Billing Catalog); empty = only `default_machine_type`. */
+    machine_types: envJson(z.array(z.string())).default([]),
+    /** USD/hour by machine type, used when the Billing Catalog cannot be read: `{"e2-standard-4":{"on_demand":0.134,"spot":0.04}}`. */
+    price_table: envJson(
+      z.record(z.string(), z.object({ on_demand: z.number().min(0), spot: z.number().min(0).optional() })),
+    ).default({}),
     /** Alternative endpoints (tests, private service connect): `http://127.0.0.1:9000`. */
     compute_endpoint: z.string().default(''),
     storage_endpoint: z.string().default(''),

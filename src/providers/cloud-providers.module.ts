@@ -36,8 +36,8 @@ export class CloudProvidersModule implements OnModuleInit {
       ]);
       providers.push(new AwsProvider(c.aws, createAwsClients(c.aws)));
     }
-    // Their config sections exist, their adapters do not yet: say so instead of silently ignoring the flag.
-    for (const name of ['gcp', 'azure'] as const) {
+    // Its config section exists, its adapter does not yet: say so instead of silently ignoring the flag.
+    for (const name of ['azure'] as const) {
       if (c[name].enabled)
         this.logger.error(
           `ARTENIC_${name.toUpperCase()}__ENABLED is set but no ${name} adapter is built yet`,
