@@ -53,8 +53,9 @@ export function jobName(spec: Pick<LaunchSpec, 'job_id' | 'attempt'>): string {
 /** GPU type and count: the launch spec's, else the dispatch config's `gpu_type`/`gpu_count`, else the instance type. */
 export function gpuOf(spec: LaunchSpec): { type: string | null; count: number } {
   const o = spec.options;
-  const type =
-    spec.gpu.type ?? (typeof o.gpu_type === 'string' && o.gpu_type ? o.gpu_type : spec.instance_type);
+  // `cpu` is the price-table key of CPU-only pods, not a GPU type.
+  const instanceGpu = spec.instance_type?.toLowerCase() === 'cpu' ? null : spec.instance_type;
+  const type = spec.gpu.type ?? (typeof o.gpu_type === 'string' && o.gpu_type ? o.gpu_type : instanceGpu);
   const configured = typeof o.gpu_count === 'number' ? o.gpu_count : Number.NaN;
   const count =
     spec.gpu.count > 0 ? spec.gpu.count : Number.isInteger(configured) ? configured : type ? 1 : 0;
