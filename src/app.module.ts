@@ -24,11 +24,17 @@ import { GracefulShutdown } from './bootstrap/graceful-shutdown';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { BudgetsModule } from './budgets/budgets.module';
 
-/** Probes and scrapes: not access-logged (they would drown the log) and kept off the middleware path. */
+/**
+ * Probes and scrapes: not access-logged (they would drown the log) and kept off the middleware path. Nor
+ * are the single-row predict hot paths: the per-request child logger cost more than the model run, and
+ * every call is already captured by its prediction record (latency, error code) and the request metrics.
+ */
 const UNLOGGED = [
   { path: 'health', method: RequestMethod.GET },
   { path: 'health/ready', method: RequestMethod.GET },
   { path: 'metrics', method: RequestMethod.GET },
+  { path: 'api/v1/services/:service/predict', method: RequestMethod.POST },
+  { path: 'v2/models/:name/infer', method: RequestMethod.POST },
 ];
 
 @Module({})
