@@ -13,6 +13,7 @@ import { ProvidersModule } from './providers/providers.module';
 import { CloudProvidersModule } from './providers/cloud-providers.module';
 import { RestCloudProvidersModule } from './providers/rest-cloud-providers.module';
 import { KubernetesProviderModule } from './providers/kubernetes/kubernetes-provider.module';
+import { AzureProviderModule } from './providers/azure/azure-provider.module';
 import { GcpProviderModule } from './providers/gcp/gcp-provider.module';
 import { TrainingModule } from './training/training.module';
 import { InferenceModule } from './inference/inference.module';
@@ -56,6 +57,7 @@ export class AppModule {
         CloudProvidersModule,
         RestCloudProvidersModule,
         KubernetesProviderModule,
+        AzureProviderModule,
         GcpProviderModule,
         TrainingModule,
         WebhooksModule,

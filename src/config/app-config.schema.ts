@@ -434,6 +434,10 @@ export const appConfigSchema = z.object({
     subnet_name: z.string().default(''),
     ssh_key_path: z.string().default(''),
     admin_username: z.string().default('artenic'),
+    /** Give each training VM a public IP (outbound access where the subnet has no NAT gateway). */
+    public_ip: envBool(true),
+    /** User-assigned managed identity (resource id) the VMs use for Blob storage; empty = system-assigned. */
+    managed_identity_id: z.string().default(''),
     /** Alternative endpoints (tests): ARM, Blob storage, login, and the Retail Prices API. */
     management_endpoint: z.string().default(''),
     storage_endpoint: z.string().default(''),

@@ -36,13 +36,6 @@ export class CloudProvidersModule implements OnModuleInit {
       ]);
       providers.push(new AwsProvider(c.aws, createAwsClients(c.aws)));
     }
-    // Its config section exists, its adapter does not yet: say so instead of silently ignoring the flag.
-    for (const name of ['azure'] as const) {
-      if (c[name].enabled)
-        this.logger.error(
-          `ARTENIC_${name.toUpperCase()}__ENABLED is set but no ${name} adapter is built yet`,
-        );
-    }
     return providers;
   }
 }
