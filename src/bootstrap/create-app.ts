@@ -9,7 +9,14 @@ import type { AppConfig } from '../config/app-config.schema';
 import { ApiKeyAuth } from '../common/auth/api-key-auth';
 import { requestIdFromHeaders } from '../common/http/request-id';
 import { AuthenticatedWsAdapter } from '../events/authenticated-ws.adapter';
-import { configureExpress, configureFastify, expressErrorTail, serverWithLiveness } from './http-hooks';
+import {
+  attachFastHandler,
+  configureExpress,
+  configureFastify,
+  expressErrorTail,
+  serverWithLiveness,
+} from './http-hooks';
+import { createPredictFastPath } from './predict-fast-path';
 import { mountOpenApi } from './openapi';
 import { loadPlugins } from '../plugins/plugin-loader';
 import { PluginsModule } from '../plugins/plugins.module';
@@ -64,6 +71,9 @@ export async function createApp(
   mountOpenApi(app);
   await app.init();
   if (config.http_adapter === 'express') expressErrorTail(app);
+  else if (config.inference.fast_path) {
+    attachFastHandler(app.getHttpServer(), createPredictFastPath(app, config, EXPOSED_HEADERS).handle);
+  }
   return app;
 }
 

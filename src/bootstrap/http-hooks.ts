@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { REQUEST_ID_HEADER, ensureRequestId } from '../common/http/request-id';
 import { MetricsService } from '../common/metrics/metrics.service';
 import { renderError } from '../common/errors/error-response';
+import type { FastHandler } from './predict-fast-path';
 
 /*
  * The only adapter-specific code outside main.ts. Both adapters get the same behaviour: the request id is
@@ -17,7 +18,7 @@ import { renderError } from '../common/errors/error-response';
  * format, and responses over 1 KiB are compressed.
  */
 
-const COMPRESS_THRESHOLD = 1024;
+export const COMPRESS_THRESHOLD = 1024;
 
 /**
  * Liveness (`GET /health`) answers from the HTTP server itself, outside Nest's routing pipeline: probes
@@ -27,9 +28,15 @@ const COMPRESS_THRESHOLD = 1024;
 export const LIVENESS_BODY = JSON.stringify({ status: 'healthy' });
 const LIVENESS_LENGTH = String(Buffer.byteLength(LIVENESS_BODY));
 
-/** Fastify's serverFactory: liveness is answered by the Node server, everything else goes to Fastify. */
+const FAST_HANDLERS = new WeakMap<Server, FastHandler>();
+
+/**
+ * Fastify's serverFactory: liveness is answered by the Node server, so is single-row predict once
+ * `attachFastHandler` has given it a handler (after the application is initialised); everything else,
+ * and whatever that handler declines, goes to Fastify.
+ */
 export function serverWithLiveness(handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     if (req.method === 'GET' && (req.url === '/health' || req.url === '/health/')) {
       res.writeHead(200, {
         'content-type': 'application/json; charset=utf-8',
@@ -39,8 +46,16 @@ export function serverWithLiveness(handler: (req: IncomingMessage, res: ServerRe
       res.end(LIVENESS_BODY);
       return;
     }
+    const fast = FAST_HANDLERS.get(server);
+    if (fast !== undefined && fast(req, res)) return;
     handler(req, res);
   });
+  return server;
+}
+
+/** Puts `handler` in front of Fastify on a server made by serverWithLiveness. */
+export function attachFastHandler(server: Server, handler: FastHandler): void {
+  FAST_HANDLERS.set(server, handler);
 }
 
 export async function configureFastify(app: NestFastifyApplication, config: AppConfig): Promise<void> {

@@ -252,6 +252,8 @@ export const appConfigSchema = z.object({
     /** Fraction (0..1) of predictions whose inputs and outputs are stored with the prediction record. */
     sample_rate: envNumber(z.number().min(0).max(1), 0.01),
     max_batch_size: envNumber(z.number().int().min(1), 1024),
+    /** Single-row predict served in front of Fastify (same behaviour, a fraction of the cost); Express never. */
+    fast_path: envBool(true),
     /** Estimated memory of cached ONNX sessions (artifact bytes × 2) before the least recently used is closed. */
     session_cache_mb: envNumber(z.number().min(1), 512),
     max_sessions: envNumber(z.number().int().min(1), 64),
