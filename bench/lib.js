@@ -31,7 +31,8 @@ async function startPlatform(env = {}) {
   const port = freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'artenic-bench-'));
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], {
+  // The same node flags as `npm start` and the Docker image: the benchmark measures what is deployed.
+  const child = spawn(process.execPath, ['--max-semi-space-size=8', join(ROOT, 'dist', 'main.js')], {
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'production',

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { InferenceSession } from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
+import { onnxRuntime } from './onnx-runtime-loader';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/app-config.schema';
 import { DomainError } from '../../common/errors/domain-error';
@@ -151,7 +152,7 @@ export class OnnxSessionCache implements OnApplicationShutdown {
   private async store(version: ModelVersionView, bytes: Buffer): Promise<CachedSession> {
     let session: InferenceSession;
     try {
-      session = await InferenceSession.create(bytes, {
+      session = await onnxRuntime().InferenceSession.create(bytes, {
         intraOpNumThreads: this.config.inference.onnx_intra_op_threads,
         interOpNumThreads: 1,
         executionMode: 'sequential',

@@ -1,4 +1,5 @@
-import { Tensor, type InferenceSession } from 'onnxruntime-node';
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { onnxRuntime } from './onnx-runtime-loader';
 import { DomainError } from '../../common/errors/domain-error';
 import type { BatchTensor, ModelSignature, OipDatatype, TensorSpec } from './model-runtime.port';
 
@@ -42,6 +43,7 @@ export const batchable = (signature: ModelSignature) =>
   signature.inputs.every((i) => i.shape.length > 0 && i.shape[0] === -1);
 
 export function toOrtTensor(t: BatchTensor): Tensor {
+  const { Tensor } = onnxRuntime();
   const d = t.data;
   switch (t.datatype) {
     case 'FP32':

@@ -3,8 +3,6 @@ import type { AppConfig } from '@app/config/app-config.schema';
 import { APP_CONFIG } from '@app/config/config.module';
 import { ProviderRegistry } from '@app/providers/provider-registry';
 import { createKubeApi, type KubernetesConfig } from './kube-api';
-import { KubernetesProvider } from './kubernetes.provider';
-import { kubernetesRunStorage } from './kubernetes-storage';
 
 /**
  * Registers `kubernetes` and `coreweave` (Kubernetes with CoreWeave's GPU-class node label, image and price
@@ -26,7 +24,12 @@ export class KubernetesProviderModule implements OnModuleInit {
     ];
     for (const [name, section] of sections) {
       if (!section.enabled) continue;
-      const api = await createKubeApi(section);
+      // The adapter and its S3 client are loaded only when a Kubernetes provider is enabled.
+      const [api, { KubernetesProvider }, { kubernetesRunStorage }] = await Promise.all([
+        createKubeApi(section),
+        import('./kubernetes.provider'),
+        import('./kubernetes-storage'),
+      ]);
       this.registry.register(new KubernetesProvider(name, section, api, kubernetesRunStorage(section)));
       this.logger.log(`training provider '${name}' enabled (namespace ${section.namespace})`);
     }
