@@ -30,7 +30,10 @@ export class Inference1764230700000 implements MigrationInterface {
         indices: [
           new TableIndex({ name: 'idx_predictions_service_created', columnNames: ['service', 'created_at'] }),
           new TableIndex({ name: 'idx_predictions_model_created', columnNames: ['model_id', 'created_at'] }),
-          new TableIndex({ name: 'idx_predictions_ensemble_created', columnNames: ['ensemble_id', 'created_at'] }),
+          new TableIndex({
+            name: 'idx_predictions_ensemble_created',
+            columnNames: ['ensemble_id', 'created_at'],
+          }),
           new TableIndex({ name: 'idx_predictions_ab_variant', columnNames: ['ab_test_id', 'variant'] }),
           new TableIndex({ name: 'idx_predictions_created', columnNames: ['created_at'] }),
         ],
@@ -51,7 +54,11 @@ export class Inference1764230700000 implements MigrationInterface {
           t.timestamp('updated_at', { isNullable: true }),
         ],
         indices: [
-          new TableIndex({ name: 'uq_ensembles_service_name', columnNames: ['service', 'name'], isUnique: true }),
+          new TableIndex({
+            name: 'uq_ensembles_service_name',
+            columnNames: ['service', 'name'],
+            isUnique: true,
+          }),
           new TableIndex({ name: 'idx_ensembles_stage_service', columnNames: ['stage', 'service'] }),
           new TableIndex({ name: 'idx_ensembles_created', columnNames: ['created_at'] }),
         ],
@@ -74,9 +81,15 @@ export class Inference1764230700000 implements MigrationInterface {
           t.timestamp('created_at', { defaultNow: true }),
         ],
         indices: [
-          new TableIndex({ name: 'uq_ensemble_versions', columnNames: ['ensemble_id', 'version'], isUnique: true }),
+          new TableIndex({
+            name: 'uq_ensemble_versions',
+            columnNames: ['ensemble_id', 'version'],
+            isUnique: true,
+          }),
         ],
-        foreignKeys: [{ columnNames: ['ensemble_id'], referencedTableName: 'ensembles', referencedColumnNames: ['id'] }],
+        foreignKeys: [
+          { columnNames: ['ensemble_id'], referencedTableName: 'ensembles', referencedColumnNames: ['id'] },
+        ],
       }),
     );
     await queryRunner.createTable(
@@ -97,8 +110,12 @@ export class Inference1764230700000 implements MigrationInterface {
           t.timestamp('created_at', { defaultNow: true }),
           t.timestamp('completed_at', { isNullable: true }),
         ],
-        indices: [new TableIndex({ name: 'idx_ensemble_jobs_ensemble', columnNames: ['ensemble_id', 'created_at'] })],
-        foreignKeys: [{ columnNames: ['ensemble_id'], referencedTableName: 'ensembles', referencedColumnNames: ['id'] }],
+        indices: [
+          new TableIndex({ name: 'idx_ensemble_jobs_ensemble', columnNames: ['ensemble_id', 'created_at'] }),
+        ],
+        foreignKeys: [
+          { columnNames: ['ensemble_id'], referencedTableName: 'ensembles', referencedColumnNames: ['id'] },
+        ],
       }),
     );
   }

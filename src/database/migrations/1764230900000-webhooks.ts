@@ -52,7 +52,10 @@ export class Webhooks1764230900000 implements MigrationInterface {
         uniques: [{ name: 'uq_webhook_deliveries_event', columnNames: ['subscription_id', 'event_id'] }],
         indices: [
           new TableIndex({ name: 'idx_webhook_deliveries_due', columnNames: ['status', 'next_attempt_at'] }),
-          new TableIndex({ name: 'idx_webhook_deliveries_sub', columnNames: ['subscription_id', 'created_at'] }),
+          new TableIndex({
+            name: 'idx_webhook_deliveries_sub',
+            columnNames: ['subscription_id', 'created_at'],
+          }),
         ],
         foreignKeys: [
           new TableForeignKey({

@@ -60,7 +60,9 @@ export class Budgets1764230950000 implements MigrationInterface {
             columnNames: ['budget_id', 'alert_type', 'threshold_pct', 'period_start'],
           },
         ],
-        indices: [new TableIndex({ name: 'idx_budget_alerts_budget', columnNames: ['budget_id', 'created_at'] })],
+        indices: [
+          new TableIndex({ name: 'idx_budget_alerts_budget', columnNames: ['budget_id', 'created_at'] }),
+        ],
         foreignKeys: [budgetFk],
       }),
     );
