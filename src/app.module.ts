@@ -7,15 +7,15 @@ import { DatabaseModule } from './database/database.module';
 import { CommonModule } from './common/common.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
-import { SettingsModule } from './settings/settings.module';
 import { RegistryModule } from './registry/registry.module';
 import { ProvidersModule } from './providers/providers.module';
 import { CloudProvidersModule } from './providers/cloud-providers.module';
 import { RestCloudProvidersModule } from './providers/rest-cloud-providers.module';
 import { KubernetesProviderModule } from './providers/kubernetes/kubernetes-provider.module';
-import { AzureProviderModule } from './providers/azure/azure-provider.module';
 import { GcpProviderModule } from './providers/gcp/gcp-provider.module';
+import { AzureProviderModule } from './providers/azure/azure-provider.module';
 import { TrainingModule } from './training/training.module';
+import { SettingsModule } from './settings/settings.module';
 import { InferenceModule } from './inference/inference.module';
 import { EnsemblesModule } from './ensembles/ensembles.module';
 import { AbTestingModule } from './ab-testing/ab-testing.module';
@@ -51,15 +51,15 @@ export class AppModule {
         CommonModule,
         EventsModule,
         HealthModule,
-        SettingsModule,
         RegistryModule,
         ProvidersModule,
         CloudProvidersModule,
         RestCloudProvidersModule,
         KubernetesProviderModule,
-        AzureProviderModule,
         GcpProviderModule,
+        AzureProviderModule,
         TrainingModule,
+        SettingsModule,
         WebhooksModule,
         BudgetsModule,
         InferenceModule,
