@@ -32,7 +32,10 @@ async function startPlatform(env = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'artenic-bench-'));
   const started = process.hrtime.bigint();
   // The same node flags as `npm start` and the Docker image: the benchmark measures what is deployed.
-  const child = spawn(process.execPath, ['--max-semi-space-size=8', join(ROOT, 'dist', 'main.js')], {
+  const flags = (process.env.ARTENIC_BENCH_NODE_FLAGS ?? '--max-semi-space-size=8')
+    .split(' ')
+    .filter(Boolean);
+  const child = spawn(process.execPath, [...flags, join(ROOT, 'dist', 'main.js')], {
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
