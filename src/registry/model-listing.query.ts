@@ -81,7 +81,10 @@ export class ModelListing {
     const order = SORTS[filters.sort ?? '-created_at'];
     if (!order) throw invalid('INVALID_SORT', `sort must be one of ${LIST_SORTS.join(', ')}.`);
     const { where, params, setOnly } = this.where(filters);
-    if (setOnly) return this.matchedPage(where, params, order, filters);
+    // Free text ordered by anything but created_at cannot stop early on the created_at index: the whole
+    // match set is sorted anyway, so the page and the total come from that one pass, not a second COUNT.
+    const sortsWholeMatch = Boolean(filters.q) && !order.startsWith('created_at');
+    if (setOnly || sortsWholeMatch) return this.matchedPage(where, params, order, filters);
     const n = params.length;
     const rows = await this.dataSource.query<Array<Record<string, unknown>>>(
       `SELECT ${LIST_COLUMNS} FROM artenic_models m ${where} ORDER BY ${order} ` +
