@@ -161,6 +161,9 @@ export class EventRelay implements OnApplicationBootstrap, BeforeApplicationShut
       if (this.stopping || this.listener !== client) return;
       this.listener = undefined;
       client.removeAllListeners();
+      // A dying connection can still emit errors (e.g. 57P01 at a server shutdown): without a listener,
+      // an 'error' event would crash the process.
+      client.on('error', () => undefined);
       void client.end().catch(() => undefined);
       this.reconnectTimer = setTimeout(() => void this.listen(), 1000);
       this.reconnectTimer.unref();

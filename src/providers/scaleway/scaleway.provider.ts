@@ -167,11 +167,13 @@ export class ScalewayProvider extends RestVmProvider {
     if (res.status === 404) return;
     const s = res.data.server;
     if (s.state === 'running') {
-      await this.api.send('POST', `/${zone}/servers/${id}/action`, {
+      const terminated = await this.api.send('POST', `/${zone}/servers/${id}/action`, {
         json: { action: 'terminate' },
-        allow: [404],
+        allow: [400, 404],
       });
-      return;
+      // 400 "server is not running": it powered itself off between our read and the terminate (a finished
+      // run does). It is then deleted as a stopped server below, volumes included.
+      if (terminated.status !== 400) return;
     }
     if (s.state === 'starting' || s.state === 'stopping') {
       await this.api.send('POST', `/${zone}/servers/${id}/action`, {
