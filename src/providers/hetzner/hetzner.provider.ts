@@ -56,13 +56,7 @@ export class HetznerProvider extends RestVmProvider {
   private readonly api: RestClient;
 
   constructor(private readonly cfg: HetznerConfig) {
-    const api = new RestClient({
-      provider: 'hetzner',
-      baseUrl: cfg.api_url,
-      timeoutMs: cfg.request_timeout_ms,
-      maxRetries: cfg.max_attempts - 1,
-      authenticate: () => ({ authorization: `Bearer ${cfg.api_key}` }),
-    });
+    const api = RestClient.withBearer('hetzner', cfg);
     super({
       ...s3RunStorage(cfg.storage),
       prices: new PriceCache(() => this.loadPrices(), cfg.price_ttl_seconds * 1000),

@@ -79,6 +79,20 @@ export function retryAfterMs(value: string | undefined, capMs: number): number |
  * network errors (honouring Retry-After), and zod validation of answers.
  */
 export class RestClient {
+  /** A client for an API authenticated by a bearer token, from a cloud's standard config fields. */
+  static withBearer(
+    provider: string,
+    cfg: { api_url: string; api_key: string; request_timeout_ms: number; max_attempts: number },
+  ): RestClient {
+    return new RestClient({
+      provider,
+      baseUrl: cfg.api_url,
+      timeoutMs: cfg.request_timeout_ms,
+      maxRetries: cfg.max_attempts - 1,
+      authenticate: () => ({ authorization: `Bearer ${cfg.api_key}` }),
+    });
+  }
+
   private readonly baseBackoffMs: number;
   private readonly maxBackoffMs: number;
 

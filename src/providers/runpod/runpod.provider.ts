@@ -64,13 +64,7 @@ export class RunpodProvider extends RestVmProvider {
       ...s3RunStorage(cfg.storage),
       prices: new PriceCache(() => this.loadPrices(), cfg.price_ttl_seconds * 1000),
     });
-    this.api = new RestClient({
-      provider: this.name,
-      baseUrl: cfg.api_url,
-      timeoutMs: cfg.request_timeout_ms,
-      maxRetries: cfg.max_attempts - 1,
-      authenticate: () => ({ authorization: `Bearer ${cfg.api_key}` }),
-    });
+    this.api = RestClient.withBearer(this.name, cfg);
   }
 
   capabilities(): ProviderCapabilities {
