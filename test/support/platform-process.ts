@@ -22,8 +22,9 @@ export class PlatformProcess {
     this.child.on('exit', (code) => (this.exitCode = code));
   }
 
+  /** Below Linux's ephemeral range (32768+), so no client socket of the machine can be holding it. */
   static freePort(): number {
-    return 20000 + Math.floor(Math.random() * 20000);
+    return 20000 + Math.floor(Math.random() * 12000);
   }
 
   async ready(timeoutMs = 15000): Promise<void> {
