@@ -7,11 +7,11 @@ import type { AppConfig } from '../config/app-config.schema';
 import { ApiKeyAuth } from '../common/auth/api-key-auth';
 import { DomainError } from '../common/errors/domain-error';
 import { renderError } from '../common/errors/error-response';
-import { ensureRequestId } from '../common/http/request-id';
+import { REQUEST_ID_HEADER, ensureRequestId } from '../common/http/request-id';
 import { RateLimitPolicy } from '../common/http/rate-limit.guard';
 import { MetricsService } from '../common/metrics/metrics.service';
 import { SUBJECT_HEADER, toPredictResponses } from '../inference/inference.controller';
-import { PredictBodyPipe } from '../inference/predict-body.pipe';
+import { PredictBodyPipe, type PredictBody } from '../inference/predict-body.pipe';
 import { PredictionService } from '../inference/prediction.service';
 import { COMPRESS_THRESHOLD } from './http-hooks';
 
@@ -34,6 +34,7 @@ export const PREDICT_ROUTE = '/api/v1/services/:service/predict';
 /** Plain service names only (nothing to decode), within find-my-way's default maxParamLength of 100. */
 const PLAIN_SERVICE = /^[A-Za-z0-9._~-]{1,100}$/;
 const JSON_TYPES = new Set(['application/json', 'application/json; charset=utf-8']);
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 const EMPTY_BODY = "Body cannot be empty when content-type is set to 'application/json'";
 const INVALID_JSON = "Body is not valid JSON but content-type is set to 'application/json'";
 
@@ -99,15 +100,17 @@ export function negotiateEncoding(header: string | undefined): 'gzip' | 'deflate
 interface Reply {
   status: number;
   payload: unknown;
-  headers?: Record<string, string>;
+  headers?: Readonly<Record<string, string>>;
   close?: boolean;
 }
 
 export class PredictFastPath {
   private readonly logger = new Logger('HttpError');
   private readonly bodyPipe = new PredictBodyPipe();
-  private readonly corsHeaders: Record<string, string>;
+  /** Name, value, name, value: what @fastify/cors adds to a request without Origin (besides `vary`). */
+  private readonly corsHeaders: string[];
   private readonly taken: Counter;
+  private readonly observe: (statusCode: number, seconds: number) => void;
 
   constructor(
     private readonly server: Server,
@@ -115,15 +118,16 @@ export class PredictFastPath {
     private readonly auth: ApiKeyAuth,
     private readonly rateLimit: RateLimitPolicy,
     private readonly predictions: PredictionService,
-    private readonly metrics: MetricsService,
+    metrics: MetricsService,
     exposedHeaders: string[],
   ) {
-    // What @fastify/cors adds to a request without Origin for a list of allowed origins.
-    this.corsHeaders = {
-      vary: 'Origin',
-      'access-control-allow-credentials': 'true',
-      'access-control-expose-headers': exposedHeaders.join(', '),
-    };
+    this.corsHeaders = [
+      'access-control-allow-credentials',
+      'true',
+      'access-control-expose-headers',
+      exposedHeaders.join(', '),
+    ];
+    this.observe = metrics.routeObserver('POST', PREDICT_ROUTE);
     // Shows operators (and tests) that predict traffic takes this path rather than Fastify's.
     this.taken = new Counter({
       name: 'artenic_predict_fast_path_requests_total',
@@ -139,15 +143,11 @@ export class PredictFastPath {
     if (service === undefined) return false;
     const started = performance.now();
     this.taken.inc();
-    const requestId = ensureRequestId(req, res);
-    for (const [name, value] of Object.entries(this.corsHeaders)) res.setHeader(name, value);
-    this.readBody(req, (reply, raw) => {
-      if (reply) this.send(req, res, reply, started);
-      else
-        this.serve(req, service, requestId, raw ?? '').then(
-          (ok) => this.send(req, res, ok, started),
-          (error: unknown) => this.send(req, res, this.failure(error, requestId), started),
-        );
+    const requestId = ensureRequestId(req);
+    const respond = (reply: Reply) => this.send(req, res, reply, started);
+    this.readBody(req, (failure, raw) => {
+      if (failure) respond(failure);
+      else this.serve(req, service, requestId, raw ?? '', respond);
     });
     return true;
   };
@@ -183,47 +183,80 @@ export class PredictFastPath {
     req.on('error', onError);
   }
 
-  /** The Nest route, step for step: ApiKeyGuard, RateLimitGuard, PredictBodyPipe, the controller. */
-  private async serve(
+  /**
+   * The Nest route, step for step: ApiKeyGuard, RateLimitGuard, PredictBodyPipe, the controller. Answers
+   * through `respond` from the callbacks of the steps that wait: with the limiter off and the target
+   * cached, the model run is the only promise on the way.
+   */
+  private serve(
     req: IncomingMessage,
     service: string,
     requestId: string,
     text: string,
-  ): Promise<Reply> {
+    respond: (reply: Reply) => void,
+  ): void {
     let parsed: unknown;
     try {
       parsed = parseJsonBody(text);
     } catch {
-      return { ...this.rendered({ statusCode: 400, message: INVALID_JSON }, req), close: true };
+      respond({ ...this.rendered({ statusCode: 400, message: INVALID_JSON }, req), close: true });
+      return;
     }
-    const principal = this.auth.verify(ApiKeyAuth.bearer(req.headers.authorization));
-    if (!principal) {
-      throw new DomainError(
-        'unauthenticated',
-        'AUTHENTICATION_FAILED',
-        'Invalid or missing API key.',
-        {},
-        { 'WWW-Authenticate': 'Bearer realm="artenic"' },
-      );
-    }
-    const client = principal.authenticated ? `key:${principal.id}` : `ip:${this.clientIp(req)}`;
-    const limitHeaders = await this.rateLimit.take(client);
+    const failed = (error: unknown) => respond(this.failure(error, requestId));
     try {
-      const body = this.bodyPipe.transform(parsed);
-      const subjectHeader = req.headers[SUBJECT_HEADER];
-      const outcome = await this.predictions.predict({
+      const principal = this.auth.verify(ApiKeyAuth.bearer(req.headers.authorization));
+      if (!principal) {
+        throw new DomainError(
+          'unauthenticated',
+          'AUTHENTICATION_FAILED',
+          'Invalid or missing API key.',
+          {},
+          { 'WWW-Authenticate': 'Bearer realm="artenic"' },
+        );
+      }
+      const client = principal.authenticated ? `key:${principal.id}` : `ip:${this.clientIp(req)}`;
+      const limit = this.rateLimit.take(client);
+      if (limit instanceof Promise) {
+        limit.then((headers) => this.predict(req, service, requestId, parsed, headers, respond), failed);
+      } else this.predict(req, service, requestId, parsed, limit, respond);
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  private predict(
+    req: IncomingMessage,
+    service: string,
+    requestId: string,
+    parsed: unknown,
+    limitHeaders: Readonly<Record<string, string>>,
+    respond: (reply: Reply) => void,
+  ): void {
+    // The guard set its headers on the response before the pipe or the controller failed.
+    const failed = (error: unknown) => {
+      const failure = this.failure(error, requestId);
+      respond({ ...failure, headers: { ...limitHeaders, ...failure.headers } });
+    };
+    let body: PredictBody;
+    try {
+      body = this.bodyPipe.transform(parsed);
+    } catch (error) {
+      failed(error);
+      return;
+    }
+    const subjectHeader = req.headers[SUBJECT_HEADER];
+    this.predictions
+      .predict({
         service,
         rows: [body.data],
         modelId: body.model_id,
         subject: (typeof subjectHeader === 'string' && subjectHeader) || body.subject || requestId,
         request: { data: body.data },
-      });
-      return { status: 200, payload: toPredictResponses(outcome)[0], headers: limitHeaders };
-    } catch (error) {
-      // The guard set its headers on the response before the pipe or the controller failed.
-      const failure = this.failure(error, requestId);
-      return { ...failure, headers: { ...limitHeaders, ...failure.headers } };
-    }
+      })
+      .then(
+        (outcome) => respond({ status: 200, payload: toPredictResponses(outcome)[0], headers: limitHeaders }),
+        failed,
+      );
   }
 
   /** Fastify's `request.ip`: the socket address, or the client end of X-Forwarded-For behind a proxy. */
@@ -245,25 +278,39 @@ export class PredictFastPath {
     return { status: rendered.status, payload: rendered.body, headers: rendered.headers };
   }
 
+  /**
+   * Writes status, headers and body in one `writeHead` + `end` (a flat header list: no per-header
+   * `setHeader` bookkeeping), with the headers Fastify would send: request id, CORS, the reply's own.
+   */
   private send(req: IncomingMessage, res: ServerResponse, reply: Reply, started: number): void {
     if (res.headersSent || res.destroyed) return;
     try {
-      let body = Buffer.from(JSON.stringify(reply.payload), 'utf8');
-      for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
-      if (reply.close) res.setHeader('connection', 'close');
-      res.setHeader('content-type', 'application/json; charset=utf-8');
+      const json = JSON.stringify(reply.payload);
+      const length = Buffer.byteLength(json);
       const encoding =
-        body.length >= COMPRESS_THRESHOLD && req.headers['x-no-compression'] === undefined
+        length >= COMPRESS_THRESHOLD && req.headers['x-no-compression'] === undefined
           ? negotiateEncoding(req.headers['accept-encoding'])
           : undefined;
+      const headers = [
+        REQUEST_ID_HEADER,
+        ensureRequestId(req),
+        'vary',
+        encoding ? 'Origin, accept-encoding' : 'Origin',
+        ...this.corsHeaders,
+      ];
+      if (reply.headers) for (const name in reply.headers) headers.push(name, reply.headers[name]!);
+      if (reply.close) headers.push('connection', 'close');
+      headers.push('content-type', JSON_CONTENT_TYPE);
       if (encoding) {
-        body = encoding === 'gzip' ? gzipSync(body) : deflateSync(body);
-        res.setHeader('vary', 'Origin, accept-encoding');
-        res.setHeader('content-encoding', encoding);
+        const body = encoding === 'gzip' ? gzipSync(json) : deflateSync(json);
+        headers.push('content-encoding', encoding, 'content-length', String(body.length));
+        res.writeHead(reply.status, headers);
+        res.end(body);
+      } else {
+        headers.push('content-length', String(length));
+        res.writeHead(reply.status, headers);
+        res.end(json);
       }
-      res.setHeader('content-length', body.length);
-      res.statusCode = reply.status;
-      res.end(body);
     } catch (error) {
       this.logger.error({ err: error, request_id: ensureRequestId(req) }, 'Could not send a predict answer');
       if (!res.headersSent) {
@@ -271,12 +318,7 @@ export class PredictFastPath {
         res.end();
       }
     } finally {
-      this.metrics.observeRequest(
-        'POST',
-        PREDICT_ROUTE,
-        res.statusCode,
-        (performance.now() - started) / 1000,
-      );
+      this.observe(res.statusCode, (performance.now() - started) / 1000);
     }
   }
 }

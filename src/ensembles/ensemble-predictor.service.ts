@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
+import type { MaybePromise } from '../common/async/maybe-promise';
 import { DomainError } from '../common/errors/domain-error';
 import { EventRelay } from '../events/event-relay';
 import { MODEL_REGISTRY, type ModelRegistry } from '../registry/model-registry.port';
@@ -60,12 +61,18 @@ export class EnsemblePredictor implements EnsembleRunner, OnApplicationBootstrap
     this.servingCache = new Map();
   }
 
-  async servingEnsemble(service: string): Promise<{ id: string; version: number } | undefined> {
+  servingEnsemble(service: string): MaybePromise<{ id: string; version: number } | undefined> {
     const cached = this.servingCache.get(service);
     if (cached !== undefined) return cached ?? undefined;
+    return this.loadServingEnsemble(service);
+  }
+
+  private async loadServingEnsemble(service: string): Promise<{ id: string; version: number } | undefined> {
+    const cache = this.servingCache;
     const row = await this.ensembles.findOne({ where: { service, stage: 'production', enabled: true } });
     const value = row ? { id: row.id, version: row.version } : null;
-    this.servingCache.set(service, value);
+    // Not into a cache an event emptied meanwhile: the row read may already be stale.
+    if (cache === this.servingCache) cache.set(service, value);
     return value ?? undefined;
   }
 

@@ -25,20 +25,26 @@ export const SUBJECT_HEADER = 'x-artenic-subject';
 
 /** One response item per row: the reference's fields plus who answered, how fast, and the record id. */
 export function toPredictResponses(o: PredictOutcome, batch = false): PredictResponseDto[] {
-  return o.rows.map((prediction, i) => ({
-    prediction,
-    model_id: o.model_id,
-    model_version: o.model_version,
-    service: o.service,
-    timestamp: o.timestamp,
-    latency_ms: o.latency_ms,
-    prediction_id: batch ? `${o.prediction_id}:${i}` : o.prediction_id,
-    ...(o.variant ? { variant: o.variant } : {}),
-    ...(o.ab_test_id ? { ab_test_id: o.ab_test_id } : {}),
-    ...(o.ensemble_id
-      ? { ensemble_id: o.ensemble_id, ensemble_version: o.ensemble_version, members: o.members }
-      : {}),
-  }));
+  return o.rows.map((prediction, i) => {
+    const answer: PredictResponseDto = {
+      prediction,
+      model_id: o.model_id,
+      model_version: o.model_version,
+      service: o.service,
+      timestamp: o.timestamp,
+      latency_ms: o.latency_ms,
+      prediction_id: batch ? `${o.prediction_id}:${i}` : o.prediction_id,
+    };
+    // Assigned (not spread) in a fixed order: the JSON keeps the reference's field order.
+    if (o.variant) answer.variant = o.variant;
+    if (o.ab_test_id) answer.ab_test_id = o.ab_test_id;
+    if (o.ensemble_id) {
+      answer.ensemble_id = o.ensemble_id;
+      answer.ensemble_version = o.ensemble_version;
+      answer.members = o.members;
+    }
+    return answer;
+  });
 }
 
 @ApiTags('inference')

@@ -4,7 +4,8 @@ import type { AppConfig } from '../config/app-config.schema';
 import { EventRelay } from '../events/event-relay';
 import { DomainError } from '../common/errors/domain-error';
 import { MODEL_REGISTRY, type ModelRegistry, type ModelVersionView } from '../registry/model-registry.port';
-import { PredictionRouters, type RouteRequest } from './routing/prediction-routing.port';
+import { andThen, type MaybePromise } from '../common/async/maybe-promise';
+import { PredictionRouters, type RouteDecision, type RouteRequest } from './routing/prediction-routing.port';
 import { EnsembleRunners } from './routing/ensemble-runner.port';
 
 export type PredictionTarget =
@@ -43,12 +44,26 @@ export class PredictionTargetResolver implements OnApplicationBootstrap, OnModul
     this.unsubscribe?.();
   }
 
-  async resolve(request: RouteRequest, modelId?: string | null): Promise<PredictionTarget> {
-    if (modelId) return { kind: 'model', version: await this.registry.resolve(modelId) };
-    const decision = await this.routers.route(request);
+  /**
+   * Who answers the call. Synchronous (and allocation-light) when routing, the service's ensemble and its
+   * production version are all cached, which is every call but the first after a change; may throw.
+   */
+  resolve(request: RouteRequest, modelId?: string | null): MaybePromise<PredictionTarget> {
+    if (modelId) return this.registry.resolve(modelId).then((version) => ({ kind: 'model', version }));
+    return andThen(this.routers.route(request), (decision) => this.afterRouting(request, decision));
+  }
+
+  private afterRouting(
+    request: RouteRequest,
+    decision: RouteDecision | undefined,
+  ): MaybePromise<PredictionTarget> {
     if (decision?.model_id) {
-      const version = await this.registry.resolve(decision.model_id);
-      return { kind: 'model', version, variant: decision.variant, ab_test_id: decision.ab_test_id };
+      return this.registry.resolve(decision.model_id).then((version) => ({
+        kind: 'model',
+        version,
+        variant: decision.variant,
+        ab_test_id: decision.ab_test_id,
+      }));
     }
     if (decision?.ensemble_id) {
       return {
@@ -59,24 +74,35 @@ export class PredictionTargetResolver implements OnApplicationBootstrap, OnModul
         ab_test_id: decision.ab_test_id,
       };
     }
-    const ensemble = await this.ensembles.servingEnsemble(request.service);
-    if (ensemble) return { kind: 'ensemble', ensemble_id: ensemble.id, ensemble_version: ensemble.version };
-    const version = await this.productionVersion(request.service);
-    if (version) return { kind: 'model', version };
-    throw new DomainError(
-      'not_found',
-      'SERVICE_NOT_FOUND',
-      `no model serves '${request.service}': promote a version of a model with service '${request.service}' to production`,
-      { service: request.service },
+    return andThen(this.ensembles.servingEnsemble(request.service), (ensemble) =>
+      ensemble
+        ? { kind: 'ensemble', ensemble_id: ensemble.id, ensemble_version: ensemble.version }
+        : andThen(this.productionVersion(request.service), (version) => {
+            if (version) return { kind: 'model', version };
+            throw new DomainError(
+              'not_found',
+              'SERVICE_NOT_FOUND',
+              `no model serves '${request.service}': promote a version of a model with service '${request.service}' to production`,
+              { service: request.service },
+            );
+          }),
     );
   }
 
-  private async productionVersion(service: string): Promise<ModelVersionView | undefined> {
-    const ttl = this.config.inference.resolution_cache_ms;
+  private productionVersion(service: string): MaybePromise<ModelVersionView | undefined> {
     const cached = this.production.get(service);
     if (cached && cached.expires > Date.now()) return cached.version;
+    return this.loadProductionVersion(service);
+  }
+
+  private async loadProductionVersion(service: string): Promise<ModelVersionView | undefined> {
+    const ttl = this.config.inference.resolution_cache_ms;
+    const cache = this.production;
     const version = await this.registry.productionVersionForService(service);
-    if (version && ttl > 0) this.production.set(service, { version, expires: Date.now() + ttl });
+    // Not into a cache a lifecycle event emptied meanwhile: the version read may already be stale.
+    if (version && ttl > 0 && cache === this.production) {
+      cache.set(service, { version, expires: Date.now() + ttl });
+    }
     return version;
   }
 

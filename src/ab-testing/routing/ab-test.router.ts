@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, type EntityManager, type Repository } from 'typeorm';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/app-config.schema';
+import type { MaybePromise } from '../../common/async/maybe-promise';
 import { EventRelay } from '../../events/event-relay';
 import {
   PredictionRouters,
@@ -45,8 +46,14 @@ export class AbTestRouter implements OnApplicationBootstrap, OnModuleDestroy, Mo
     this.cache = new Map();
   }
 
-  async route(request: RouteRequest): Promise<RouteDecision | undefined> {
-    const test = await this.runningTest(request.service);
+  /** Synchronous while the service's running test is cached (the hot path); a promise on a miss. */
+  route(request: RouteRequest): MaybePromise<RouteDecision | undefined> {
+    const cached = this.cache.get(request.service);
+    if (cached && cached.expires > Date.now()) return this.decide(cached.test, request);
+    return this.loadRunningTest(request.service).then((test) => this.decide(test, request));
+  }
+
+  private decide(test: AbTestEntity | null, request: RouteRequest): RouteDecision | undefined {
     if (!test) return undefined;
     const arms = Object.entries(test.variants).map(([name, v]) => ({ name, ...v }));
     const arm = assignVariant(test.id, request.subject, arms);
@@ -70,12 +77,12 @@ export class AbTestRouter implements OnApplicationBootstrap, OnModuleDestroy, Mo
       }));
   }
 
-  private async runningTest(service: string): Promise<AbTestEntity | null> {
-    const cached = this.cache.get(service);
-    if (cached && cached.expires > Date.now()) return cached.test;
+  private async loadRunningTest(service: string): Promise<AbTestEntity | null> {
+    const cache = this.cache;
     const test = await this.tests.findOneBy({ service, status: 'running' });
     const ttl = this.config.ab_test.routing_cache_ms;
-    if (ttl > 0) this.cache.set(service, { test, expires: Date.now() + ttl });
+    // Not into a cache an event emptied meanwhile: the row read may already be stale.
+    if (ttl > 0 && cache === this.cache) cache.set(service, { test, expires: Date.now() + ttl });
     return test;
   }
 }

@@ -5,6 +5,7 @@ import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/app-config.schema';
 import { principalOf } from '../auth/api-key.guard';
 import { IS_PUBLIC } from '../auth/public.decorator';
+import type { MaybePromise } from '../async/maybe-promise';
 import { DomainError } from '../errors/domain-error';
 import { rawRequest } from './request-id';
 
@@ -13,6 +14,8 @@ import { rawRequest } from './request-id';
  * sustained rate is `per_minute` and a client may spend `burst` at once. Limits can be changed at run
  * time (runtime settings call `configure`); `per_minute = 0` disables limiting.
  */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
 @Injectable()
 export class RateLimitPolicy {
   private limiter: RateLimiterMemory | undefined;
@@ -39,23 +42,27 @@ export class RateLimitPolicy {
     return { per_minute: this.perMinute, burst: this.burst };
   }
 
-  /** Takes one request from `client`'s budget; resolves to the headers to send, rejects when exhausted. */
-  async take(client: string): Promise<Record<string, string>> {
+  /**
+   * Takes one request from `client`'s budget; the headers to send, or a rejection when it is exhausted.
+   * Without a limit the answer is immediate (no promise on the predict hot path).
+   */
+  take(client: string): MaybePromise<Readonly<Record<string, string>>> {
     const limiter = this.limiter;
-    if (!limiter) return {};
-    try {
-      return this.headers(limiter, await limiter.consume(client));
-    } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      throw new DomainError(
-        'rate_limited',
-        'RATE_LIMIT_EXCEEDED',
-        'Too many requests.',
-        { retry_after_seconds: Math.round(rejection.msBeforeNext / 10) / 100 },
-        { ...this.headers(limiter, rejection), 'Retry-After': String(retryAfter) },
-      );
-    }
+    if (!limiter) return NO_HEADERS;
+    return limiter.consume(client).then(
+      (res) => this.headers(limiter, res),
+      (rejection: unknown) => {
+        if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+        throw new DomainError(
+          'rate_limited',
+          'RATE_LIMIT_EXCEEDED',
+          'Too many requests.',
+          { retry_after_seconds: Math.round(rejection.msBeforeNext / 10) / 100 },
+          { ...this.headers(limiter, rejection), 'Retry-After': String(retryAfter) },
+        );
+      },
+    );
   }
 
   private headers(limiter: RateLimiterMemory, res: RateLimiterRes): Record<string, string> {

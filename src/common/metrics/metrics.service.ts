@@ -29,6 +29,22 @@ export class MetricsService {
     );
   }
 
+  /**
+   * `observeRequest` for one route, for a handler outside the frameworks' hooks (the predict fast path):
+   * the label set per status is built once instead of on every request.
+   */
+  routeObserver(method: string, route: string): (statusCode: number, seconds: number) => void {
+    const byStatus = new Map<number, { method: string; route: string; status_code: string }>();
+    return (statusCode, seconds) => {
+      let labels = byStatus.get(statusCode);
+      if (!labels) {
+        labels = { method, route, status_code: String(statusCode) };
+        byStatus.set(statusCode, labels);
+      }
+      this.requestDuration.observe(labels, seconds);
+    };
+  }
+
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { MaybePromise } from '../../common/async/maybe-promise';
 import { DomainError } from '../../common/errors/domain-error';
 import type { BatchTensor } from '../runtime/model-runtime.port';
 
@@ -19,8 +20,8 @@ export interface EnsembleAnswer {
 
 /** What the gateway needs from the ensembles module (which depends on the gateway, hence a seam). */
 export interface EnsembleRunner {
-  /** The ensemble (and its current version) in `production` for the service, if any. */
-  servingEnsemble(service: string): Promise<{ id: string; version: number } | undefined>;
+  /** The ensemble (and its current version) in `production` for the service, if any (from memory when cached). */
+  servingEnsemble(service: string): MaybePromise<{ id: string; version: number } | undefined>;
   predict(
     ensembleId: string,
     version: number | undefined,
@@ -37,7 +38,7 @@ export class EnsembleRunners {
     this.runner = runner;
   }
 
-  async servingEnsemble(service: string): Promise<{ id: string; version: number } | undefined> {
+  servingEnsemble(service: string): MaybePromise<{ id: string; version: number } | undefined> {
     return this.runner?.servingEnsemble(service);
   }
 

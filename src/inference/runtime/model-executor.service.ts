@@ -25,12 +25,14 @@ export class ModelExecutor {
     this.limiter = new ConcurrencyLimiter(config.inference.max_concurrency, config.inference.max_queue);
   }
 
-  async predict(version: ModelVersionView, rows: Row[], deadlineMs?: number): Promise<RuntimeAnswer> {
+  predict(version: ModelVersionView, rows: Row[], deadlineMs?: number): Promise<RuntimeAnswer> {
     const runtime = this.runtimeOf(version);
     const timeoutMs = deadlineMs ?? version.serving?.timeout_ms ?? this.config.inference.http_timeout_ms;
     const names = featureNames(version.input_features);
-    const prepared = names.length === 0 ? rows : await this.mapNamedFeatures(version, runtime, names, rows);
-    const work = this.limiter.run(() => runtime.predict(version, prepared, { timeoutMs }));
+    const run = (prepared: Row[]) =>
+      this.limiter.run(() => runtime.predict(version, prepared, { timeoutMs }));
+    const work =
+      names.length === 0 ? run(rows) : this.mapNamedFeatures(version, runtime, names, rows).then(run);
     // In-process runs cannot be interrupted; a caller with a deadline (an ensemble) stops waiting for them.
     return deadlineMs === undefined ? work : withDeadline(work, deadlineMs, version.id);
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { Tensor } from 'onnxruntime-node';
 import type { ModelVersionView } from '../../registry/model-registry.port';
-import type { BatchTensor, ModelRuntime, ModelSignature, RuntimeAnswer } from './model-runtime.port';
+import type { ModelRuntime, ModelSignature, RuntimeAnswer } from './model-runtime.port';
 import { rowsToTensors, tensorsToRows, type Row } from './tensors';
 import { OnnxSessionCache, type CachedSession } from './onnx-session-cache';
 import { fromOrtTensor, toOrtTensor } from './onnx-tensors';
@@ -28,21 +28,20 @@ export class OnnxRuntime implements ModelRuntime {
     await this.cache.refresh(version);
   }
 
-  private async runRows(entry: CachedSession, rows: Row[]): Promise<RuntimeAnswer> {
-    const tensors = await this.runOnce(entry.session, rowsToTensors(entry.signature.inputs, rows));
-    return { rows: tensorsToRows(tensors, rows.length), tensors };
+  /** One run for the rows; outputs mapped back in the run's own callback. */
+  private runRows(entry: CachedSession, rows: Row[]): Promise<RuntimeAnswer> {
+    const session = entry.session;
+    const feeds: Record<string, Tensor> = {};
+    for (const t of rowsToTensors(entry.signature.inputs, rows)) feeds[t.name] = toOrtTensor(t);
+    return session.run(feeds).then((results) => {
+      const tensors = session.outputNames.map((name) => fromOrtTensor(name, results[name] as Tensor));
+      return { rows: tensorsToRows(tensors, rows.length), tensors };
+    });
   }
 
   private async runRowByRow(entry: CachedSession, rows: Row[]): Promise<RuntimeAnswer> {
     const answers: RuntimeAnswer[] = [];
     for (const row of rows) answers.push(await this.runRows(entry, [row]));
     return answers.length === 1 ? answers[0]! : { rows: answers.flatMap((a) => a.rows) };
-  }
-
-  private async runOnce(session: InferenceSession, inputs: BatchTensor[]): Promise<BatchTensor[]> {
-    const feeds: Record<string, Tensor> = {};
-    for (const t of inputs) feeds[t.name] = toOrtTensor(t);
-    const results = await session.run(feeds);
-    return session.outputNames.map((name) => fromOrtTensor(name, results[name] as Tensor));
   }
 }

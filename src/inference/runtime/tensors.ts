@@ -77,6 +77,10 @@ function appendRow(
   out: Scalar[],
 ): number[] {
   const expected = fixed;
+  // The common case, a flat vector for a [batch, n] input: checked and copied in one pass.
+  if (expected.length === 1 && Array.isArray(value) && appendFlat(spec, value, expected[0]!, rowIndex, out)) {
+    return [value.length];
+  }
   let got = shapeOf(spec, value);
   if (got.length === 0 && elementCount(expected.map((d) => (d < 0 ? 1 : d))) === 1)
     got = expected.map(() => 1);
@@ -108,6 +112,33 @@ function appendRow(
     }
   }
   return got;
+}
+
+/**
+ * Appends a flat array of the declared length (or any length, for a variable dimension) after checking its
+ * element types; false, appending nothing, when it is not flat or not of that length (the general path
+ * then names the problem).
+ */
+function appendFlat(
+  spec: TensorSpec,
+  value: readonly unknown[],
+  length: number,
+  rowIndex: number,
+  out: Scalar[],
+): boolean {
+  if ((length >= 0 && value.length !== length) || value.length === 0) return false;
+  for (let i = 0; i < value.length; i += 1) if (Array.isArray(value[i])) return false;
+  for (let i = 0; i < value.length; i += 1) {
+    if (!acceptsValue(spec.datatype, value[i])) {
+      throw invalidInput(
+        spec.name,
+        `row ${rowIndex} must hold ${TYPE_WORDS[spec.datatype]} (${spec.datatype})`,
+        { row: rowIndex, expected_type: spec.datatype },
+      );
+    }
+  }
+  for (let i = 0; i < value.length; i += 1) out.push(value[i] as Scalar);
+  return true;
 }
 
 const describe = (shape: readonly number[]) => shape.map((d) => (d < 0 ? '*' : String(d))).join(', ');
@@ -154,8 +185,11 @@ export function tensorsToRows(outputs: readonly BatchTensor[], rowCount: number)
     const perRow = batched ? tensor.shape.slice(1) : tensor.shape;
     const size = elementCount(perRow);
     rows.forEach((row, i) => {
-      const slice = batched ? tensor.data.slice(i * size, (i + 1) * size) : tensor.data;
-      row[tensor.name] = size === 1 ? slice[0] : nest(slice, perRow);
+      if (size === 1) row[tensor.name] = tensor.data[batched ? i : 0];
+      else {
+        const slice = batched ? tensor.data.slice(i * size, (i + 1) * size) : tensor.data;
+        row[tensor.name] = nest(slice, perRow);
+      }
     });
   }
   return rows;
