@@ -257,17 +257,22 @@ export const appConfigSchema = z.object({
     /** Estimated memory of cached ONNX sessions (artifact bytes × 2) before the least recently used is closed. */
     session_cache_mb: envNumber(z.number().min(1), 512),
     max_sessions: envNumber(z.number().int().min(1), 64),
-    /** Concurrent model executions in this process; more wait in a queue of `max_queue`, beyond it 503. */
-    max_concurrency: envNumber(z.number().int().min(1), 8),
+    /**
+     * Concurrent model executions in this process; more wait in a queue of `max_queue`, beyond it 503. In-process
+     * ONNX runs take turns on the event loop anyway: a low limit only made queued calls wait an extra loop turn.
+     */
+    max_concurrency: envNumber(z.number().int().min(1), 64),
     max_queue: envNumber(z.number().int().min(0), 1024),
     onnx_intra_op_threads: envNumber(z.number().int().min(1), 1),
     warm_on_promotion: envBool(true),
     /** How long a service → production version answer is reused (cleared by every lifecycle event); 0 = off. */
     resolution_cache_ms: envNumber(nonNegativeInt, 1000),
     record_flush_ms: envNumber(z.number().int().min(10), 1000),
-    record_flush_rows: envNumber(z.number().int().min(1).max(2000), 500),
+    record_flush_rows: envNumber(z.number().int().min(1).max(2000), 100),
     /** Records kept in memory while the database is slow; beyond it the oldest are dropped and counted. */
     record_buffer_max: envNumber(z.number().int().min(1), 50_000),
+    /** On a SQLite file, write prediction records from a worker thread with its own connection (off the event loop). */
+    record_thread: envBool(true),
     http_timeout_ms: envNumber(z.number().int().min(1), 5000),
     http_retries: envNumber(nonNegativeInt, 2),
     http_retry_backoff_ms: envNumber(nonNegativeInt, 50),

@@ -4,6 +4,7 @@ import type { DataSourceOptions } from 'typeorm';
 import type { Database } from 'better-sqlite3';
 import { parseDatabaseUrl } from './database-url';
 import { ALL_MIGRATIONS } from './migrations';
+import { holdSqliteInstanceLock } from './sqlite-instance-lock';
 
 export interface DataSourceBuildOptions {
   databaseUrl: string;
@@ -47,13 +48,19 @@ export function buildDataSourceOptions(options: DataSourceBuildOptions): DataSou
     prepareDatabase: (db: Database) => {
       db.pragma('foreign_keys = ON');
       if (!target.inMemory) {
-        // SQLite mode is one process: take the file's lock at once and keep it until exit, so that a
-        // second platform process on the same file fails at start (at once, not after a busy wait)
-        // instead of interleaving with this one's leases.
-        db.pragma('busy_timeout = 0');
-        db.pragma('locking_mode = EXCLUSIVE');
+        // SQLite mode is one process: a second platform process on the same file fails at start (at
+        // once, not after a busy wait) instead of interleaving with this one's leases. The lock is
+        // released with this connection.
+        const release = holdSqliteInstanceLock(target.file);
+        const close = db.close.bind(db);
+        db.close = () => {
+          try {
+            return close();
+          } finally {
+            release();
+          }
+        };
         db.pragma('journal_mode = WAL');
-        db.exec('BEGIN EXCLUSIVE; COMMIT;');
         db.pragma('synchronous = NORMAL');
       }
       db.pragma('busy_timeout = 5000');

@@ -19,10 +19,20 @@ export class TransactionRunner {
     return () => this.afterCommitHooks.delete(hook);
   }
 
-  async run<T>(work: (manager: EntityManager) => Promise<T>, outer?: EntityManager): Promise<T> {
+  /** Runs the after-commit hooks for a commit made outside TypeORM (the prediction-record writer thread). */
+  committed(): void {
+    for (const hook of this.afterCommitHooks) hook();
+  }
+
+  /** `notify: false` for a unit that wrote no event: nothing for the after-commit hooks (the relay) to see. */
+  async run<T>(
+    work: (manager: EntityManager) => Promise<T>,
+    outer?: EntityManager,
+    notify = true,
+  ): Promise<T> {
     if (outer?.queryRunner?.isTransactionActive) return work(outer);
     const result = await this.dataSource.transaction(work);
-    for (const hook of this.afterCommitHooks) hook();
+    if (notify) this.committed();
     return result;
   }
 }

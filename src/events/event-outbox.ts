@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { TransactionRunner } from '../database/transaction-runner';
 import { SqlDialect } from '../database/sql-dialect';
@@ -34,6 +35,33 @@ export class EventOutbox {
         })) as Array<QueryDeepPartialEntity<OutboxEventEntity>>,
       )
       .execute();
+  }
+
+  /**
+   * The outbox INSERT for a writer outside TypeORM (the prediction-record writer thread): SQL with
+   * positional parameters, and the parameters of one event, converted as TypeORM would write them.
+   */
+  rawInsert(connection: DataSource): { sql: string; params: (event: NewEvent) => unknown[] } {
+    const meta = connection.getMetadata(OutboxEventEntity);
+    const driver = connection.driver;
+    const column = (name: string) => meta.findColumnWithPropertyName(name)!;
+    const [topic, type, subject, data] = ['topic', 'type', 'subject', 'data'].map(column) as [
+      ColumnMetadata,
+      ColumnMetadata,
+      ColumnMetadata,
+      ColumnMetadata,
+    ];
+    const names = [topic, type, subject, data, column('created_at')].map((c) => `"${c.databaseName}"`);
+    const values = [1, 2, 3, 4].map((i) => this.dialect.param(i));
+    return {
+      sql: `INSERT INTO "${meta.tableName}" (${names.join(', ')}) VALUES (${values.join(', ')}, ${this.dialect.now})`,
+      params: (e) => [
+        e.topic,
+        e.type,
+        e.subject ?? null,
+        driver.preparePersistentValue(e.data, data) as unknown,
+      ],
+    };
   }
 
   /** Publishes events that accompany no other change, in a transaction of their own. */

@@ -9,6 +9,7 @@ import { AbTesting1764231000000 } from './1764231000000-ab-testing';
 import { Monitoring1764231100000 } from './1764231100000-monitoring';
 import { RegistrySearch1764231200000 } from './1764231200000-registry-search';
 import { TrainingGpu1764231300000 } from './1764231300000-training-gpu';
+import { PredictionPartialIndexes1764231400000 } from './1764231400000-prediction-partial-indexes';
 
 /** Every migration, in order. Each domain appends its own. */
 export const ALL_MIGRATIONS = [
@@ -23,4 +24,5 @@ export const ALL_MIGRATIONS = [
   Monitoring1764231100000,
   RegistrySearch1764231200000,
   TrainingGpu1764231300000,
+  PredictionPartialIndexes1764231400000,
 ];
