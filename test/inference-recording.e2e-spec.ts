@@ -4,7 +4,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LANE, startApp, type TestApp } from './support/test-app';
+import { startApp, type TestApp } from './support/test-app';
 import { onnxWriter } from './fixtures/onnx-models';
 import { PredictionRecords } from '@app/inference/recording/prediction-records.service';
 import { PredictionRecorder } from '@app/inference/recording/prediction-recorder';
@@ -16,8 +16,7 @@ import { EventStore } from '@app/events/event-store';
  * reopened after a restart (its lock released with the application). (On PostgreSQL and in-memory SQLite the inline writer is covered by
  * inference.e2e-spec.)
  */
-// A SQLite file in both lanes: run it once, in the SQLite one.
-(LANE === 'sqlite' ? describe : describe.skip)('prediction recording on a SQLite file', () => {
+describe('prediction recording on a SQLite file', () => {
   const file = join(mkdtempSync(join(tmpdir(), 'artenic-records-')), 'artenic.db');
   const databaseUrl = `sqlite:${file}`;
   const env = { ARTENIC_INFERENCE__RECORD_FLUSH_ROWS: '20', ARTENIC_INFERENCE__RECORD_FLUSH_MS: '60000' };
