@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { fakeListener } from '../http-handler';
 
 const HOP_HEADERS = new Set([
   'host',
@@ -41,7 +42,7 @@ export class Ec2ChaosProxy {
   constructor(private readonly motoUrl: string) {}
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server = createServer(fakeListener((req, res) => this.handle(req, res)));
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
     return this;
