@@ -5,7 +5,6 @@ import { Logger, type INestApplication } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import type { AppConfig } from '../config/app-config.schema';
 import { ApiKeyAuth } from '../common/auth/api-key-auth';
-import { DomainError } from '../common/errors/domain-error';
 import { renderError } from '../common/errors/error-response';
 import { REQUEST_ID_HEADER, ensureRequestId } from '../common/http/request-id';
 import { RateLimitPolicy } from '../common/http/rate-limit.guard';
@@ -204,16 +203,7 @@ export class PredictFastPath {
     }
     const failed = (error: unknown) => respond(this.failure(error, requestId));
     try {
-      const principal = this.auth.verify(ApiKeyAuth.bearer(req.headers.authorization));
-      if (!principal) {
-        throw new DomainError(
-          'unauthenticated',
-          'AUTHENTICATION_FAILED',
-          'Invalid or missing API key.',
-          {},
-          { 'WWW-Authenticate': 'Bearer realm="artenic"' },
-        );
-      }
+      const principal = this.auth.authenticate(req.headers.authorization);
       const client = principal.authenticated ? `key:${principal.id}` : `ip:${this.clientIp(req)}`;
       const limit = this.rateLimit.take(client);
       if (limit instanceof Promise) {

@@ -15,6 +15,17 @@ export class SqlDialect {
     this.dialect = dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
   }
 
+  /**
+   * A statement that makes transactions taking the same `key` run one after the other until each ends
+   * (PostgreSQL: an advisory transaction lock, across replicas); undefined on SQLite, whose writes are
+   * serialised already.
+   */
+  transactionLock(key: string): { sql: string; params: unknown[] } | undefined {
+    return this.dialect === 'postgres'
+      ? { sql: 'SELECT pg_advisory_xact_lock(hashtext($1))', params: [key] }
+      : undefined;
+  }
+
   /** The database clock as an expression (leases and due times use it, never the process clock). */
   get now(): string {
     return this.dialect === 'postgres' ? 'now()' : "strftime('%Y-%m-%d %H:%M:%f','now')";

@@ -5,6 +5,7 @@ import type { Repository } from 'typeorm';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/app-config.schema';
 import { PeriodicTasks } from '../common/periodic/periodic-tasks';
+import { SqlDialect } from '../database/sql-dialect';
 import { TransactionRunner } from '../database/transaction-runner';
 import { HealthIndicators } from '../health/health-indicators';
 import { ProviderPriceEntity } from './provider-price.entity';
@@ -31,12 +32,14 @@ export interface HourlyPrice {
 export class PriceCatalogue implements OnModuleInit {
   private readonly logger = new Logger('PriceCatalogue');
   private readonly lastErrors = new Map<string, string>();
+  private readonly refreshing = new Map<string, Promise<void>>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectRepository(ProviderPriceEntity) private readonly prices: Repository<ProviderPriceEntity>,
     private readonly registry: ProviderRegistry,
     private readonly tx: TransactionRunner,
+    private readonly dialect: SqlDialect,
     private readonly tasks: PeriodicTasks,
     private readonly health: HealthIndicators,
   ) {}
@@ -58,7 +61,21 @@ export class PriceCatalogue implements OnModuleInit {
     for (const provider of this.registry.list()) await this.refresh(provider.name);
   }
 
-  async refresh(providerName: string): Promise<void> {
+  /**
+   * Reads a provider's prices again. Concurrent calls for one provider share one refresh (the periodic
+   * one and an estimate finding the catalogue empty used to race: the second insert hit the first's rows
+   * and the provider was marked stale).
+   */
+  refresh(providerName: string): Promise<void> {
+    let pending = this.refreshing.get(providerName);
+    if (!pending) {
+      pending = this.refreshNow(providerName).finally(() => this.refreshing.delete(providerName));
+      this.refreshing.set(providerName, pending);
+    }
+    return pending;
+  }
+
+  private async refreshNow(providerName: string): Promise<void> {
     const provider = this.registry.get(providerName);
     try {
       const prices = await provider.prices();
@@ -75,6 +92,9 @@ export class PriceCatalogue implements OnModuleInit {
   /** Replaces a provider's prices in one transaction. */
   private async store(providerName: string, prices: InstancePrice[]): Promise<void> {
     await this.tx.run(async (manager) => {
+      // Replicas refreshing the same provider take turns (else both delete, then both insert).
+      const lock = this.dialect.transactionLock(`prices:${providerName}`);
+      if (lock) await manager.query(lock.sql, lock.params);
       await manager.delete(ProviderPriceEntity, { provider: providerName });
       if (prices.length === 0) return;
       const now = new Date();

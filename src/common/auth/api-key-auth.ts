@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG } from '../../config/config.module';
 import type { AppConfig } from '../../config/app-config.schema';
+import { DomainError } from '../errors/domain-error';
 
 export interface Principal {
   /** Who is acting: the key's name, recorded in ledgers and audit logs. */
@@ -50,6 +51,19 @@ export class ApiKeyAuth implements OnModuleInit {
       if (timingSafeEqual(presented, key.digest) && match === undefined) match = key.id;
     }
     return match === undefined ? undefined : { id: match, authenticated: true };
+  }
+
+  /** The principal of an `Authorization` header; a 401 (with its WWW-Authenticate) when there is none. */
+  authenticate(header: string | string[] | undefined): Principal {
+    const principal = this.verify(ApiKeyAuth.bearer(header));
+    if (principal) return principal;
+    throw new DomainError(
+      'unauthenticated',
+      'AUTHENTICATION_FAILED',
+      'Invalid or missing API key.',
+      {},
+      { 'WWW-Authenticate': 'Bearer realm="artenic"' },
+    );
   }
 
   /** The token of an `Authorization: Bearer <token>` header (scheme case-insensitive). */

@@ -1,6 +1,5 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { DomainError } from '../errors/domain-error';
 import { rawRequest } from '../http/request-id';
 import { ApiKeyAuth, type Principal } from './api-key-auth';
 import { IS_PUBLIC } from './public.decorator';
@@ -24,16 +23,7 @@ export class ApiKeyGuard implements CanActivate {
       return true;
     }
     const raw = rawRequest(context.switchToHttp().getRequest());
-    const principal = this.auth.verify(ApiKeyAuth.bearer(raw.headers.authorization));
-    if (!principal) {
-      throw new DomainError(
-        'unauthenticated',
-        'AUTHENTICATION_FAILED',
-        'Invalid or missing API key.',
-        {},
-        { 'WWW-Authenticate': 'Bearer realm="artenic"' },
-      );
-    }
+    const principal = this.auth.authenticate(raw.headers.authorization);
     (raw as unknown as Record<symbol, Principal>)[PRINCIPAL] = principal;
     return true;
   }
