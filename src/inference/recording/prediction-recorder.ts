@@ -120,23 +120,35 @@ export class PredictionRecorder implements OnModuleInit, BeforeApplicationShutdo
     await this.threadWriter?.thread.close();
   }
 
-  /** Writes the full chunks (`all`: and the rest, even nothing, which publishes a due window). */
+  /**
+   * `all` (a flush): writes what was buffered when it started, even nothing (which publishes a due
+   * window), and returns; records arriving meanwhile wait for the next write, so a flush ends under
+   * sustained traffic. Otherwise (a chunk filled up): writes full chunks while there are some.
+   */
   private async drain(all: boolean): Promise<void> {
     const size = this.config.inference.record_flush_rows;
+    if (!all) {
+      while (this.buffer.length >= size) await this.writeChunk(this.buffer.splice(0, size));
+      return;
+    }
+    let owed = this.buffer.length;
     do {
-      if (!all && this.buffer.length < size) return;
-      const chunk = this.buffer.splice(0, size);
-      try {
-        await this.write(chunk);
-        this.written += chunk.length;
-      } catch (error) {
-        this.buffer.unshift(...chunk);
-        this.logger.warn(
-          `prediction records not written (${chunk.length} kept): ${(error as Error).message}`,
-        );
-        throw error;
-      }
-    } while (this.buffer.length > 0);
+      const chunk = this.buffer.splice(0, Math.min(size, owed));
+      await this.writeChunk(chunk);
+      // The oldest records may have been dropped meanwhile (buffer over record_buffer_max).
+      owed = Math.min(owed - chunk.length, this.buffer.length);
+    } while (owed > 0);
+  }
+
+  private async writeChunk(chunk: PredictionRecord[]): Promise<void> {
+    try {
+      await this.write(chunk);
+      this.written += chunk.length;
+    } catch (error) {
+      this.buffer.unshift(...chunk);
+      this.logger.warn(`prediction records not written (${chunk.length} kept): ${(error as Error).message}`);
+      throw error;
+    }
   }
 
   /**
