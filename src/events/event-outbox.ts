@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { TransactionRunner } from '../database/transaction-runner';
 import { SqlDialect } from '../database/sql-dialect';
 import type { NewEvent } from './event-topics';
 import { OutboxEventEntity } from './outbox-event.entity';
+
+export interface OutboxInsert {
+  sql: string;
+  params: (event: NewEvent) => unknown[];
+}
 
 /**
  * Writes events into the outbox table inside the caller's transaction, so an event exists if and only if
@@ -14,6 +17,8 @@ import { OutboxEventEntity } from './outbox-event.entity';
  */
 @Injectable()
 export class EventOutbox {
+  private insert: OutboxInsert | undefined;
+
   constructor(
     private readonly tx: TransactionRunner,
     private readonly dialect: SqlDialect,
@@ -21,47 +26,33 @@ export class EventOutbox {
 
   async append(manager: EntityManager, ...events: NewEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(OutboxEventEntity)
-      .values(
-        events.map((e) => ({
-          topic: e.topic,
-          type: e.type,
-          subject: e.subject ?? null,
-          data: e.data,
-          created_at: () => this.dialect.now,
-        })) as Array<QueryDeepPartialEntity<OutboxEventEntity>>,
-      )
-      .execute();
+    const insert = this.insertStatement(manager.connection);
+    for (const e of events) await manager.query(insert.sql, insert.params(e));
   }
 
   /**
-   * The outbox INSERT for a writer outside TypeORM (the prediction-record writer thread): SQL with
-   * positional parameters, and the parameters of one event, converted as TypeORM would write them.
+   * One event's INSERT, positional parameters converted as TypeORM writes them: `append` uses it, and so
+   * does the prediction-record writer thread, which writes outside TypeORM.
    */
-  rawInsert(connection: DataSource): { sql: string; params: (event: NewEvent) => unknown[] } {
+  insertStatement(connection: DataSource): OutboxInsert {
+    if (this.insert) return this.insert;
     const meta = connection.getMetadata(OutboxEventEntity);
-    const driver = connection.driver;
     const column = (name: string) => meta.findColumnWithPropertyName(name)!;
-    const [topic, type, subject, data] = ['topic', 'type', 'subject', 'data'].map(column) as [
-      ColumnMetadata,
-      ColumnMetadata,
-      ColumnMetadata,
-      ColumnMetadata,
-    ];
-    const names = [topic, type, subject, data, column('created_at')].map((c) => `"${c.databaseName}"`);
-    const values = [1, 2, 3, 4].map((i) => this.dialect.param(i));
-    return {
-      sql: `INSERT INTO "${meta.tableName}" (${names.join(', ')}) VALUES (${values.join(', ')}, ${this.dialect.now})`,
+    const names = ['topic', 'type', 'subject', 'data', 'created_at'].map(
+      (n) => `"${column(n).databaseName}"`,
+    );
+    const p = (i: number) => this.dialect.param(i);
+    const data = column('data');
+    this.insert = {
+      sql: `INSERT INTO "${meta.tableName}" (${names.join(', ')}) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${this.dialect.now})`,
       params: (e) => [
         e.topic,
         e.type,
         e.subject ?? null,
-        driver.preparePersistentValue(e.data, data) as unknown,
+        connection.driver.preparePersistentValue(e.data, data) as unknown,
       ],
     };
+    return this.insert;
   }
 
   /** Publishes events that accompany no other change, in a transaction of their own. */

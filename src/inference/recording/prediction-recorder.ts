@@ -223,7 +223,7 @@ export class PredictionRecorder implements OnModuleInit, BeforeApplicationShutdo
       return (this.threadWriter = null);
     }
     const statement = insertStatement(this.dataSource, this.dialect, 1);
-    const event = this.outbox.rawInsert(this.dataSource);
+    const event = this.outbox.insertStatement(this.dataSource);
     this.threadWriter = {
       columns: statement.columns,
       eventParams: event.params,
